@@ -1,0 +1,33 @@
+# pos_mercado_pago_qr: developer commands. Everything they build lives in var/.
+PYTHON ?= python3
+ODOO ?= auto
+PORT ?= 8099
+
+.PHONY: test test-pure test-odoo lint format emulator clean
+
+## make test: the pure tier, then the Odoo tier if Odoo 19 is found
+## (ODOO=required fails without Odoo, ODOO=skip runs the pure tier only)
+test:
+	$(PYTHON) tools/testrun.py --odoo $(ODOO)
+
+test-pure:
+	$(PYTHON) tools/testrun.py --tier pure
+
+test-odoo:
+	$(PYTHON) tools/testrun.py --tier odoo --odoo required
+
+## make lint: ruff, pylint-odoo (OCA mandatory checks), oca-checks-odoo-module,
+## prettier and eslint
+lint:
+	@bash tools/lint.sh
+
+format:
+	@bash tools/lint.sh --fix
+
+## make emulator: the Mercado Pago emulator on PORT (default 8099)
+emulator:
+	$(PYTHON) -m emulator --port $(PORT)
+
+clean:
+	$(PYTHON) -c "import sys; sys.path.insert(0, 'tools'); import devenv; devenv.PgCluster().stop()"
+	rm -rf var

@@ -1,0 +1,3 @@
+-- Blank Mercado Pago credentials on neutralized copies (odoo-bin neutralize),
+-- so that a staging database can never charge or refund through a real account.
+-- Each model that stores a secret adds its UPDATE here.
