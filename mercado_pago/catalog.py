@@ -1,0 +1,301 @@
+"""Account, stores (sucursales) and cashboxes (cajas, ``/pos``).
+
+Creating a store or a cashbox is not idempotent at Mercado Pago (no idempotency key),
+so a create is never retried blindly: ``create_store_or_find`` and
+``create_pos_or_find`` look the resource up by its ``external_id`` first, create it
+only when absent, and look it up again when the create's outcome is unknown or MP
+says it already exists. That is how a resource created remotely but not saved
+locally is found again on the next try instead of being duplicated.
+"""
+
+# Pure Python, no Odoo: messages are English for logs and for the Odoo layer, which
+# shows its own translated text. pylint-odoo takes this ValidationError for Odoo's.
+# pylint: disable=translation-required
+
+import logging
+import re
+from decimal import Decimal
+
+from .errors import ConflictError, MercadoPagoError, NotFoundError, ValidationError
+from .money import SITES
+from .paging import paginate
+from .references import (
+    check_pos_external_id,
+    check_pos_name,
+    check_resource_id,
+    check_store_external_id,
+    check_store_name,
+)
+
+_logger = logging.getLogger(__name__)
+
+DAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+_HOUR_RE = re.compile(r"(?:[01][0-9]|2[0-3]):[0-5][0-9]")
+_POS_FILTERS = frozenset({"external_id", "external_store_id", "store_id", "category"})
+_LOCATION_REQUIRED = ("street_number", "street_name", "city_name", "state_name")
+_KNOWN_MCCS = frozenset(
+    mcc
+    for site in SITES.values()
+    for mcc in (site.gastronomy_mcc, site.gas_station_mcc)
+)
+
+
+def _user(user_id):
+    # A non-numeric user id (often the token pasted by mistake) must never reach
+    # a URL path: MP would answer invalid_collectorId and logs would show it.
+    return check_resource_id(user_id, "user_id", numeric=True)
+
+
+def _number(value, field):
+    if isinstance(value, bool):
+        raise ValidationError(f"The {field} must be a number.", field=field)
+    try:
+        return float(Decimal(str(value)))
+    except ArithmeticError:
+        raise ValidationError(f"The {field} must be a number.", field=field) from None
+
+
+def _check_business_hours(business_hours):
+    if not isinstance(business_hours, dict):
+        raise ValidationError(
+            "Business hours must map weekdays to ranges.", field="business_hours"
+        )
+    clean = {}
+    for day, ranges in business_hours.items():
+        if day not in DAYS:
+            raise ValidationError(
+                f"Unknown weekday {day!r} in business hours.",
+                field=f"business_hours.{day}",
+            )
+        if not isinstance(ranges, list) or len(ranges) > 4:
+            raise ValidationError(
+                "Each weekday takes a list of at most 4 opening ranges.",
+                field=f"business_hours.{day}",
+            )
+        for span in ranges:
+            if not (
+                isinstance(span, dict)
+                and _HOUR_RE.fullmatch(str(span.get("open", "")))
+                and _HOUR_RE.fullmatch(str(span.get("close", "")))
+            ):
+                raise ValidationError(
+                    "Opening ranges need 'open' and 'close' times as HH:MM.",
+                    field=f"business_hours.{day}",
+                )
+        clean[day] = [{"open": s["open"], "close": s["close"]} for s in ranges]
+    return clean
+
+
+def store_payload(name, external_id, location, business_hours=None):
+    """The body of a store create/update, checked before it is sent."""
+    check_store_name(name)
+    check_store_external_id(external_id)
+    if not isinstance(location, dict):
+        raise ValidationError("The store location is required.", field="location")
+    for key in _LOCATION_REQUIRED:
+        if not str(location.get(key) or "").strip():
+            raise ValidationError(
+                f"The store location needs {key}.", field=f"location.{key}"
+            )
+    clean = {key: str(location[key]).strip() for key in _LOCATION_REQUIRED}
+    for key in ("latitude", "longitude"):
+        if location.get(key) is None:
+            raise ValidationError(
+                f"The store location needs {key}.", field=f"location.{key}"
+            )
+        clean[key] = _number(location[key], f"location.{key}")
+    if not -90 <= clean["latitude"] <= 90 or not -180 <= clean["longitude"] <= 180:
+        raise ValidationError(
+            "The store coordinates are out of range.", field="location.latitude"
+        )
+    for key in ("reference", "zip_code"):
+        if location.get(key):
+            clean[key] = str(location[key]).strip()
+    payload = {"name": name.strip(), "external_id": external_id, "location": clean}
+    if business_hours:
+        payload["business_hours"] = _check_business_hours(business_hours)
+    return payload
+
+
+def pos_payload(name, external_id, store_id, external_store_id, category=None):
+    """The body of a cashbox create: attended model, so ``fixed_amount`` is True."""
+    check_pos_name(name)
+    check_pos_external_id(external_id)
+    check_store_external_id(external_store_id, field="external_store_id", strict=False)
+    store = check_resource_id(store_id, "store_id", numeric=True)
+    payload = {
+        "name": name,
+        "fixed_amount": True,
+        "store_id": int(store),
+        "external_store_id": external_store_id,
+        "external_id": external_id,
+    }
+    if category is not None:
+        if isinstance(category, bool) or not isinstance(category, int):
+            raise ValidationError(
+                "The category must be an MCC number.", field="category"
+            )
+        if category not in _KNOWN_MCCS:
+            raise ValidationError(
+                "The category must be a gastronomy or gas-station MCC of a Mercado "
+                "Pago site.",
+                field="category",
+                code="UNKNOWN_MCC",
+            )
+        payload["category"] = category
+    return payload
+
+
+def _same_id(left, right):
+    # POS external ids may be compared case-insensitively by MP (legacy guide).
+    return str(left or "").lower() == str(right or "").lower()
+
+
+class CatalogClient:
+    def __init__(self, session):
+        self.session = session
+
+    # -- account --------------------------------------------------------------
+
+    def users_me(self):
+        """The account behind the token: ``id`` is the user_id of store/order paths."""
+        return self.session.request("GET", "/users/me")
+
+    # -- stores ---------------------------------------------------------------
+
+    def create_store(self, user_id, payload):
+        return self.session.request(
+            "POST", f"/users/{_user(user_id)}/stores", json=payload
+        )
+
+    def get_store(self, store_id):
+        store = check_resource_id(store_id, "store_id")
+        return self.session.request("GET", f"/stores/{store}")
+
+    def search_stores(self, user_id, external_id=None):
+        params = {}
+        if external_id is not None:
+            params["external_id"] = check_store_external_id(external_id, strict=False)
+        return self._paginate(f"/users/{_user(user_id)}/stores/search", params)
+
+    def find_store_by_external_id(self, user_id, external_id):
+        for store in self.search_stores(user_id, external_id=external_id):
+            if _same_id(store.get("external_id"), external_id):
+                return store
+        return None
+
+    def update_store(self, user_id, store_id, payload):
+        store = check_resource_id(store_id, "store_id")
+        # PUT replaces the store's fields: repeating it is harmless.
+        return self.session.request(
+            "PUT",
+            f"/users/{_user(user_id)}/stores/{store}",
+            json=payload,
+            idempotent=True,
+        )
+
+    def delete_store(self, user_id, store_id, *, missing_ok=False):
+        store = check_resource_id(store_id, "store_id")
+        try:
+            return self.session.request(
+                "DELETE", f"/users/{_user(user_id)}/stores/{store}"
+            )
+        except NotFoundError:
+            if missing_ok:
+                return None
+            raise
+
+    def create_store_or_find(self, user_id, payload):
+        """Create the store unless one with the same external_id exists."""
+        external_id = payload.get("external_id")
+        check_store_external_id(external_id, strict=False)
+        existing = self.find_store_by_external_id(user_id, external_id)
+        if existing is not None:
+            return existing
+        try:
+            return self.create_store(user_id, payload)
+        except MercadoPagoError as error:
+            if not _maybe_exists(error):
+                raise
+            _logger.info(
+                "Store %s: create failed (%s); looking it up by external id",
+                external_id,
+                error,
+            )
+            found = self.find_store_by_external_id(user_id, external_id)
+            if found is None:
+                raise
+            return found
+
+    # -- cashboxes (POS) ------------------------------------------------------
+
+    def create_pos(self, payload):
+        return self.session.request("POST", "/pos", json=payload)
+
+    def get_pos(self, pos_id):
+        pos = check_resource_id(pos_id, "pos_id", numeric=True)
+        return self.session.request("GET", f"/pos/{pos}")
+
+    def search_pos(self, **filters):
+        unknown = set(filters) - _POS_FILTERS
+        if unknown:
+            raise ValueError(f"Unknown cashbox filter(s): {', '.join(sorted(unknown))}")
+        params = {key: value for key, value in filters.items() if value is not None}
+        if "external_id" in params:
+            check_pos_external_id(params["external_id"])
+        return self._paginate("/pos", params)
+
+    def find_pos_by_external_id(self, external_id):
+        for pos in self.search_pos(external_id=external_id):
+            if _same_id(pos.get("external_id"), external_id):
+                return pos
+        return None
+
+    def update_pos(self, pos_id, payload):
+        pos = check_resource_id(pos_id, "pos_id", numeric=True)
+        # PUT replaces the cashbox's fields: repeating it is harmless.
+        return self.session.request("PUT", f"/pos/{pos}", json=payload, idempotent=True)
+
+    def delete_pos(self, pos_id, *, missing_ok=False):
+        pos = check_resource_id(pos_id, "pos_id", numeric=True)
+        try:
+            return self.session.request("DELETE", f"/pos/{pos}")
+        except NotFoundError:
+            if missing_ok:
+                return None
+            raise
+
+    def create_pos_or_find(self, payload):
+        """Create the cashbox unless one with the same external_id exists."""
+        external_id = payload.get("external_id")
+        check_pos_external_id(external_id)
+        existing = self.find_pos_by_external_id(external_id)
+        if existing is not None:
+            return existing
+        try:
+            return self.create_pos(payload)
+        except MercadoPagoError as error:
+            if not _maybe_exists(error):
+                raise
+            _logger.info(
+                "Cashbox %s: create failed (%s); looking it up by external id",
+                external_id,
+                error,
+            )
+            found = self.find_pos_by_external_id(external_id)
+            if found is None:
+                raise
+            return found
+
+    def _paginate(self, path, params):
+        return paginate(self.session, path, params)
+
+
+def _maybe_exists(error):
+    """The create may have happened, or MP says the external id is taken."""
+    if error.unknown_outcome or isinstance(error, ConflictError):
+        return True
+    text = f"{error.code or ''} {error.message or ''}".lower()
+    return isinstance(error, ValidationError) and (
+        "already" in text or "duplicate" in text
+    )

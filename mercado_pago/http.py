@@ -1,0 +1,345 @@
+"""One HTTP session per Mercado Pago account: timeouts, bounded retries, typed errors.
+
+Retry policy
+- GET and DELETE are retried on 429, 5xx and connection errors.
+- POST and PUT are retried only when idempotent: the caller passes the
+  ``idempotency_key`` it stored before the call (MP then returns the first result for
+  a repeated key), or says ``idempotent=True`` for a call that is idempotent by
+  nature (a PUT that replaces a resource).
+- Any method is retried when the connection could not even be opened: nothing was
+  sent, so nothing can be duplicated.
+- Backoff is exponential with full jitter, capped by ``backoff_max``; a 429's
+  ``Retry-After`` is honoured up to ``retry_after_cap``; beyond that the error is
+  raised at once with ``retry_after`` set so the caller can schedule a later try.
+
+Nothing here logs a header, a body or the token.
+"""
+
+# Pure Python, no Odoo: messages are English for logs and for the Odoo layer, which
+# shows its own translated text. pylint-odoo takes this ValidationError for Odoo's.
+# pylint: disable=translation-required
+
+import email.utils
+import json
+import logging
+import math
+import random
+import time
+
+import requests
+from urllib3.exceptions import ConnectTimeoutError, NewConnectionError
+
+from .errors import (
+    MercadoPagoError,
+    RateLimitedError,
+    UnavailableError,
+    ValidationError,
+    error_from_response,
+    scrub,
+)
+
+_logger = logging.getLogger(__name__)
+
+DEFAULT_BASE_URL = "https://api.mercadopago.com"
+USER_AGENT = "pos_mercado_pago_qr (python-requests)"
+IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "DELETE", "OPTIONS"})
+# 501/505 say the request itself is wrong for the server: retrying cannot help.
+_NOT_RETRYABLE_5XX = frozenset({501, 505})
+
+
+def check_idempotency_key(key):
+    """MP accepts custom keys of 1 to 64 printable characters (SDK request_options)."""
+    if not isinstance(key, str) or not 1 <= len(key) <= 64:
+        raise ValidationError(
+            "The idempotency key must be a string of 1 to 64 characters.",
+            field="idempotency_key",
+        )
+    if not key.isascii() or not key.isprintable() or " " in key:
+        raise ValidationError(
+            "The idempotency key must be printable ASCII without spaces.",
+            field="idempotency_key",
+        )
+    return key
+
+
+def parse_retry_after(value, now=None):
+    """Seconds to wait from a Retry-After header (delta-seconds or HTTP date)."""
+    if value is None:
+        return None
+    value = str(value).strip()
+    try:
+        seconds = float(value)
+    except ValueError:
+        try:
+            when = email.utils.parsedate_to_datetime(value)
+        except (TypeError, ValueError, IndexError):
+            return None
+        if when is None:
+            return None
+        now = time.time() if now is None else now
+        seconds = when.timestamp() - now
+    if math.isnan(seconds):
+        return None
+    return max(0.0, seconds)
+
+
+def _never_sent(exc):
+    """True when the connection was never established, so no byte reached MP."""
+    stack, seen = [exc], set()
+    while stack:
+        current = stack.pop()
+        if current is None or id(current) in seen:
+            continue
+        seen.add(id(current))
+        if isinstance(
+            current,
+            requests.exceptions.ConnectTimeout
+            | NewConnectionError
+            | ConnectTimeoutError,
+        ):
+            return True
+        stack.append(getattr(current, "reason", None))
+        stack.extend(arg for arg in current.args if isinstance(arg, BaseException))
+        stack.extend((current.__cause__, current.__context__))
+    return False
+
+
+class MercadoPagoSession:
+    """Wraps one ``requests.Session`` bound to one access token."""
+
+    def __init__(
+        self,
+        access_token,
+        base_url=DEFAULT_BASE_URL,
+        connect_timeout=5,
+        read_timeout=15,
+        max_attempts=4,
+        backoff_base=0.5,
+        backoff_max=8.0,
+        platform_id=None,
+        sleep=time.sleep,
+        rng=random.random,
+        *,
+        retry_after_cap=30.0,
+        clock=time.time,
+    ):
+        if not access_token or not isinstance(access_token, str):
+            raise ValueError("A Mercado Pago access token is required.")
+        if max_attempts < 1:
+            raise ValueError("max_attempts must be at least 1.")
+        self._token = access_token
+        self.base_url = base_url.rstrip("/")
+        self.connect_timeout = connect_timeout
+        self.read_timeout = read_timeout
+        self.max_attempts = max_attempts
+        self.backoff_base = backoff_base
+        self.backoff_max = backoff_max
+        self.retry_after_cap = retry_after_cap
+        self.platform_id = platform_id
+        self._sleep = sleep
+        self._rng = rng
+        self._clock = clock
+        self._session = requests.Session()
+        headers = {
+            "Authorization": f"Bearer {access_token}",
+            "Accept": "application/json",
+            "User-Agent": USER_AGENT,
+        }
+        if platform_id:
+            headers["X-Platform-Id"] = platform_id
+        self._session.headers.update(headers)
+
+    def __repr__(self):
+        return f"<MercadoPagoSession base_url={self.base_url!r} token=***>"
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc_info):
+        self.close()
+
+    def close(self):
+        self._session.close()
+
+    # -- public API -----------------------------------------------------------
+
+    def request(
+        self,
+        method,
+        path,
+        *,
+        params=None,
+        json=None,
+        idempotency_key=None,
+        idempotent=False,
+        expect=(200, 201, 204),
+    ):
+        """Send one logical call, retrying per the module policy.
+
+        Returns the decoded JSON (dict or list), or None for 204/empty bodies.
+        """
+        method = method.upper()
+        if not path.startswith("/"):
+            raise ValueError("The path must start with '/'.")
+        if idempotency_key is not None:
+            check_idempotency_key(idempotency_key)
+        retryable = (
+            method in IDEMPOTENT_METHODS or idempotent or idempotency_key is not None
+        )
+        headers = {}
+        if idempotency_key is not None:
+            headers["X-Idempotency-Key"] = idempotency_key
+        if json is not None:
+            headers["Content-Type"] = "application/json"
+        attempt = 0
+        # Once one attempt may have been applied, the call's outcome stays unknown
+        # whatever later attempts say (a refused reconnect proves nothing).
+        maybe_applied = False
+        while True:
+            attempt += 1
+            try:
+                return self._attempt(
+                    method, path, params, json, headers, expect, attempt, retryable
+                )
+            except MercadoPagoError as error:
+                error.attempts = attempt
+                error.unknown_outcome = error.unknown_outcome or maybe_applied
+                raise
+            except _Retry as retry:
+                error = retry.error
+                maybe_applied = maybe_applied or error.unknown_outcome
+                if attempt >= self.max_attempts or not retry.allowed:
+                    error.attempts = attempt
+                    error.unknown_outcome = maybe_applied
+                    _logger.warning(
+                        "Mercado Pago %s %s gave up after %d attempt(s): %s "
+                        "(idempotency key %s)",
+                        method,
+                        path,
+                        attempt,
+                        error,
+                        idempotency_key,
+                    )
+                    raise error from retry.cause
+                delay = self._delay(attempt, retry.wait)
+                _logger.info(
+                    "Mercado Pago %s %s attempt %d failed (%s); retrying in %.2fs "
+                    "(idempotency key %s)",
+                    method,
+                    path,
+                    attempt,
+                    error,
+                    delay,
+                    idempotency_key,
+                )
+                self._sleep(delay)
+
+    # -- internals ------------------------------------------------------------
+
+    def _delay(self, attempt, wait):
+        if wait is not None:
+            return wait
+        ceiling = min(self.backoff_max, self.backoff_base * (2 ** (attempt - 1)))
+        return self._rng() * ceiling
+
+    def _attempt(self, method, path, params, body, headers, expect, attempt, retry):
+        context = {"method": method, "path": path}
+        is_write = method not in IDEMPOTENT_METHODS
+        _logger.debug("Mercado Pago %s %s attempt %d", method, path, attempt)
+        try:
+            response = self._session.request(
+                method,
+                self.base_url + path,
+                params=params,
+                data=None if body is None else _dumps(body),
+                headers=headers,
+                timeout=(self.connect_timeout, self.read_timeout),
+                allow_redirects=False,
+            )
+        except requests.exceptions.RequestException as exc:
+            sent = not _never_sent(exc)
+            kind = type(exc).__name__
+            error = UnavailableError(
+                f"Could not reach Mercado Pago ({kind}).",
+                unknown_outcome=sent and is_write,
+                **context,
+            )
+            raise _Retry(error, allowed=retry or not sent, cause=exc) from None
+        status = response.status_code
+        _logger.debug(
+            "Mercado Pago %s %s attempt %d -> %d", method, path, attempt, status
+        )
+        if status in expect:
+            return self._decode(response, context, is_write)
+        body = _safe_json(response)
+        if status == 429:
+            wait = parse_retry_after(
+                response.headers.get("Retry-After"), now=self._clock()
+            )
+            error = error_from_response(
+                status, body, secrets=(self._token,), retry_after=wait, **context
+            )
+            if not isinstance(error, RateLimitedError):
+                # A 429 is rate limiting whatever code MP puts in the body.
+                error = RateLimitedError(
+                    error.message,
+                    status=status,
+                    code=error.code,
+                    retry_after=wait,
+                    **context,
+                )
+            if wait is not None and wait > self.retry_after_cap:
+                raise error
+            raise _Retry(error, allowed=retry, wait=wait)
+        if status >= 500:
+            error = error_from_response(
+                status,
+                body,
+                secrets=(self._token,),
+                unknown_outcome=is_write,
+                **context,
+            )
+            raise _Retry(error, allowed=retry and status not in _NOT_RETRYABLE_5XX)
+        error = error_from_response(status, body, secrets=(self._token,), **context)
+        if 300 <= status < 400:
+            error = MercadoPagoError(
+                f"Unexpected redirect (HTTP {status}).", status=status, **context
+            )
+        raise error
+
+    def _decode(self, response, context, is_write):
+        if response.status_code == 204 or not response.content.strip():
+            return None
+        try:
+            return response.json()
+        except ValueError:
+            # A 2xx that is not JSON (a proxy page, a truncated body): the write
+            # may well have happened, so the outcome is unknown.
+            raise UnavailableError(
+                "Mercado Pago answered with a body that is not JSON.",
+                status=response.status_code,
+                unknown_outcome=is_write,
+                **context,
+            ) from None
+
+
+class _Retry(Exception):
+    """Internal: a failed attempt, and whether the policy allows another one."""
+
+    def __init__(self, error, *, allowed, wait=None, cause=None):
+        super().__init__(str(error))
+        self.error = error
+        self.allowed = allowed
+        self.wait = wait
+        self.cause = cause
+
+
+def _dumps(body):
+    return json.dumps(body, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+
+
+def _safe_json(response):
+    try:
+        return response.json()
+    except ValueError:
+        return scrub(response.text[:300]) if response.text else None

@@ -1,0 +1,303 @@
+"""Amounts in Mercado Pago's decimals per currency, and item lines that sum exactly.
+
+All arithmetic is done in ``Decimal`` with ROUND_HALF_UP (never truncation); floats
+are refused at the entrance because ``1.005`` as a float is 1.00499999...
+"""
+
+# Pure Python, no Odoo: messages are English for logs and for the Odoo layer, which
+# shows its own translated text. pylint-odoo takes this ValidationError for Odoo's.
+# pylint: disable=translation-required
+
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+
+from .errors import ValidationError
+
+
+@dataclass(frozen=True)
+class Site:
+    site_id: str
+    country_code: str
+    currency: str
+    decimals: int
+    gastronomy_mcc: int
+    gas_station_mcc: int
+    orders_api_supported: bool
+    name: str
+
+
+# Decimals per MP (COP has none at MP, unlike ISO 4217); MCCs from the POS API table.
+# Orders API QR support: the reference's currency enum lists only ARS, BRL, CLP and
+# UYU; MX/CO/PE are unconfirmed, so they are marked unsupported until proven.
+SITES = {
+    "MLA": Site("MLA", "AR", "ARS", 2, 621102, 473000, True, "Argentina"),
+    "MLB": Site("MLB", "BR", "BRL", 2, 5611203, 4731300, True, "Brazil"),
+    "MLM": Site("MLM", "MX", "MXN", 2, 5812, 468419, False, "Mexico"),
+    "MLC": Site("MLC", "CL", "CLP", 0, 561000, 473001, True, "Chile"),
+    "MCO": Site("MCO", "CO", "COP", 0, 5611, 4731, False, "Colombia"),
+    "MPE": Site("MPE", "PE", "PEN", 2, 5520, 5050, False, "Peru"),
+    "MLU": Site("MLU", "UY", "UYU", 2, 56101, 47300, True, "Uruguay"),
+}
+
+_DECIMALS = {site.currency: site.decimals for site in SITES.values()}
+
+# Item field limits (Orders API: title 150, unit_measure 10, external_code 30;
+# v2: title String(256)).
+ORDERS_TITLE_MAX = 150
+V2_TITLE_MAX = 256
+
+
+def site_for_currency(currency):
+    for site in SITES.values():
+        if site.currency == currency:
+            return site
+    raise ValidationError(
+        f"Currency {currency!r} is not used by any Mercado Pago QR site.",
+        field="currency",
+    )
+
+
+def currency_decimals(currency):
+    try:
+        return _DECIMALS[currency]
+    except (KeyError, TypeError):
+        raise ValidationError(
+            f"Currency {currency!r} is not supported by Mercado Pago QR.",
+            field="currency",
+        ) from None
+
+
+def to_decimal(amount):
+    """An exact Decimal from Decimal, int or str; floats are refused."""
+    if isinstance(amount, bool | float):
+        raise TypeError(
+            "Amounts must be Decimal, int or str, not float: a float cannot hold "
+            "most decimal fractions exactly."
+        )
+    if isinstance(amount, Decimal):
+        value = amount
+    elif isinstance(amount, int | str):
+        try:
+            value = Decimal(amount.strip() if isinstance(amount, str) else amount)
+        except InvalidOperation:
+            raise ValueError(f"Not an amount: {amount!r}") from None
+    else:
+        raise TypeError(f"Unsupported amount type: {type(amount).__name__}")
+    if not value.is_finite():
+        raise ValueError(f"Not a finite amount: {amount!r}")
+    return value
+
+
+def quantize(amount, currency):
+    """Round half-up to the currency's Mercado Pago decimals."""
+    exponent = Decimal(1).scaleb(-currency_decimals(currency))
+    return to_decimal(amount).quantize(exponent, rounding=ROUND_HALF_UP)
+
+
+def to_minor_units(amount, currency):
+    decimals = currency_decimals(currency)
+    return int(quantize(amount, currency).scaleb(decimals))
+
+
+def from_minor_units(units, currency):
+    if isinstance(units, bool) or not isinstance(units, int):
+        raise TypeError("Minor units must be an int.")
+    decimals = currency_decimals(currency)
+    return Decimal(units).scaleb(-decimals).quantize(Decimal(1).scaleb(-decimals))
+
+
+def format_orders_amount(amount, currency):
+    """Orders API amounts are strings: "50.00", or "1500" for CLP/COP."""
+    return str(quantize(amount, currency))
+
+
+def format_v2_amount(amount, currency):
+    """In-store v2 amounts are JSON numbers: int without decimals, else float.
+
+    The float is created only here, at the serialization boundary, from an already
+    rounded Decimal with at most 2 decimals. ``json`` writes ``repr(float)``, the
+    shortest string that maps back to the same double, and any decimal of up to
+    15 significant digits survives that round trip, so ``Decimal("19.99")`` is
+    sent as ``19.99`` (not 19.989999...) for every amount below 10**13.
+    """
+    value = quantize(amount, currency)
+    if currency_decimals(currency) == 0 or value == value.to_integral_value():
+        return int(value)
+    return float(value)
+
+
+def parse_amount(value, currency=None):
+    """An MP amount (string or JSON number) as Decimal; None stays None.
+
+    JSON numbers arrive as floats; ``str()`` of a float gives its shortest repr,
+    which is the decimal MP wrote, so nothing is lost for ≤ 15 digits.
+    """
+    if value is None or value == "":
+        return None
+    if isinstance(value, float):
+        value = repr(value)
+    amount = to_decimal(value)
+    return quantize(amount, currency) if currency else amount
+
+
+@dataclass(frozen=True)
+class ItemLine:
+    """A sold line as the caller knows it (may be fractional, discounted, negative)."""
+
+    title: str
+    quantity: Decimal
+    unit_price: Decimal
+    code: str | None = None
+    unit_measure: str = "unit"
+
+
+@dataclass(frozen=True)
+class Item:
+    """A line as Mercado Pago accepts it: integer quantity, rounded positive price."""
+
+    title: str
+    quantity: int
+    unit_price: Decimal
+    code: str | None = None
+    unit_measure: str = "unit"
+
+    @property
+    def total(self):
+        return self.unit_price * self.quantity
+
+
+def _truncate(text, limit):
+    text = " ".join(str(text or "").split())
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+def _format_quantity(quantity):
+    return format(quantity.normalize(), "f")
+
+
+def _qty_one(title, quantity, total, code, unit_measure, title_max):
+    """One unit at the line total; the real quantity goes into the title."""
+    if quantity != 1:
+        suffix = "" if unit_measure in ("unit", "", None) else f" {unit_measure}"
+        title = f"{_format_quantity(quantity)}{suffix} x {title}"
+    return Item(_truncate(title, title_max), 1, total, code, "unit")
+
+
+def _to_items(lines, currency, title_max):
+    items = []
+    for line in lines:
+        if not isinstance(line, ItemLine):
+            raise TypeError("build_items expects ItemLine objects.")
+        quantity = to_decimal(line.quantity)
+        unit_price = to_decimal(line.unit_price)
+        line_total = quantize(quantity * unit_price, currency)
+        if line_total <= 0:
+            continue  # discounts and free lines are folded via the difference
+        title = _truncate(line.title or "Item", title_max)
+        integral = quantity == quantity.to_integral_value() and quantity > 0
+        if integral and unit_price == quantize(unit_price, currency):
+            price = quantize(unit_price, currency)
+            items.append(
+                Item(title, int(quantity), price, line.code, line.unit_measure)
+            )
+        else:
+            items.append(
+                _qty_one(
+                    title, quantity, line_total, line.code, line.unit_measure, title_max
+                )
+            )
+    return items
+
+
+def _fold(items, title, title_max):
+    if len(items) == 1:
+        return items[0]
+    total = sum((item.total for item in items), Decimal(0))
+    return Item(_truncate(title, title_max), 1, total, None, "unit")
+
+
+def _merged_title(items, fold_title):
+    titles = [item.title for item in items]
+    return " + ".join(titles) if len(titles) <= 3 else fold_title
+
+
+def _absorb(items, diff, fold_title, sale_title, title_max):
+    """Make the items sum to the total by moving ``diff`` into one of them."""
+    if diff == 0:
+        return items
+    by_total = sorted(range(len(items)), key=lambda i: items[i].total, reverse=True)
+    singles = [i for i in by_total if items[i].quantity == 1]
+    # Prefer an item already priced as quantity 1: only its price changes.
+    for index in singles[:1] + by_total[:1]:
+        item = items[index]
+        new_total = item.total + diff
+        if new_total > 0:
+            adjusted = _qty_one(
+                item.title,
+                Decimal(item.quantity),
+                new_total,
+                item.code,
+                item.unit_measure,
+                title_max,
+            )
+            return items[:index] + [adjusted] + items[index + 1 :]
+    # A discount larger than any single item: merge the largest items until the
+    # merged line can carry it; all of them merged always can (total > 0).
+    merged, running = [], Decimal(0)
+    for index in by_total:
+        merged.append(index)
+        running += items[index].total
+        if running + diff > 0:
+            break
+    group = [items[i] for i in sorted(merged)]
+    rest = [item for i, item in enumerate(items) if i not in merged]
+    title = sale_title if not rest else _merged_title(group, fold_title)
+    first = min(merged)
+    folded = Item(_truncate(title, title_max), 1, running + diff, None, "unit")
+    keep_before = [
+        item for i, item in enumerate(items) if i < first and i not in merged
+    ]
+    keep_after = [item for i, item in enumerate(items) if i > first and i not in merged]
+    return keep_before + [folded] + keep_after
+
+
+def build_items(
+    lines,
+    total,
+    currency,
+    *,
+    max_items=None,
+    fold_title="Other items",
+    sale_title="Sale",
+    title_max=ORDERS_TITLE_MAX,
+):
+    """Mercado Pago items whose Σ unit_price × quantity equals ``total`` exactly.
+
+    - quantities become integers: a fractional line is one unit at its line total,
+      the quantity moving into the title ("0.75 kg x Cheese");
+    - prices are rounded half-up to the currency's decimals;
+    - negative and zero lines (discounts, free items) are not allowed by MP: their
+      amount is folded into the other lines through the difference to ``total``;
+    - any difference (discounts, rounding, surcharges) is moved into one line priced
+      as quantity 1, or into a merged line when no single line can carry it;
+    - with ``max_items`` (10 for the Orders API) the extra lines fold into one.
+    """
+    total = quantize(total, currency)
+    if total <= 0:
+        raise ValidationError(
+            "The order total must be greater than zero.", field="total_amount"
+        )
+    if max_items is not None and max_items < 1:
+        raise ValueError("max_items must be at least 1.")
+    items = _to_items(lines, currency, title_max)
+    if not items:
+        return [Item(_truncate(sale_title, title_max), 1, total)]
+    if max_items is not None and len(items) > max_items:
+        keep = max_items - 1
+        title = fold_title if keep else sale_title
+        items = items[:keep] + [_fold(items[keep:], title, title_max)]
+    diff = total - sum((item.total for item in items), Decimal(0))
+    items = _absorb(items, diff, fold_title, sale_title, title_max)
+    if sum((item.total for item in items), Decimal(0)) != total:  # pragma: no cover
+        raise AssertionError("Item lines do not add up to the total.")
+    return items

@@ -1,0 +1,303 @@
+"""Mercado Pago notifications parsed into one event type, and x-signature checks.
+
+Three shapes arrive at the same URL:
+- IPN (legacy, unsigned): query ``topic=merchant_order|payment&id=<id>``, sometimes
+  only a body ``{"resource": ".../merchant_orders/<id>", "topic": ...}``;
+- legacy webhooks: body ``{"type": "payment", "action", "data": {"id"}}`` or
+  ``{"type": "topic_merchant_order_wh", "id": <merchant order id>, ...}``;
+- Orders API webhooks: query ``data.id=ORD...&type=order``, body ``{"type": "order",
+  "action": "order.processed", "data": {"id", "version", ...}}``.
+
+An event only says "look again": the caller re-reads the resource with its own token
+before changing anything, signed or not.
+"""
+
+import hashlib
+import hmac
+import json
+import re
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+MAX_BODY = 256 * 1024
+DEFAULT_TOLERANCE = 300
+_MS_THRESHOLD = 10**12  # ts above this is in milliseconds
+_ID_RE = re.compile(r"[A-Za-z0-9_-]{1,64}")
+_HEX64_RE = re.compile(r"[0-9a-fA-F]{64}")
+_KINDS = {
+    "order": "order",
+    "orders": "order",  # MP's agent skill spells the topic in the plural
+    "merchant_order": "merchant_order",
+    "topic_merchant_order_wh": "merchant_order",
+    "payment": "payment",
+}
+_NUMERIC_KINDS = ("merchant_order", "payment")
+
+
+class NotificationError(Exception):
+    def __init__(self, reason):
+        super().__init__(reason)
+        self.reason = reason
+
+
+class MalformedNotification(NotificationError):
+    """Garbage: answer 400."""
+
+
+class UnsupportedNotification(NotificationError):
+    """Well formed but of a kind this addon does not handle: answer 200 and drop."""
+
+
+class InvalidSignature(Exception):
+    """``reason`` is one of "missing", "malformed", "stale", "mismatch"."""
+
+    def __init__(self, reason):
+        super().__init__(f"Invalid x-signature: {reason}")
+        self.reason = reason
+
+
+@dataclass(frozen=True)
+class NotificationEvent:
+    kind: str  # "order" | "merchant_order" | "payment"
+    resource_id: str
+    action: str | None
+    version: int | None
+    signed: bool
+    source: str  # "ipn" | "webhook"
+    raw: dict = field(default_factory=dict, repr=False, compare=False)
+    user_id: str | None = None
+    live_mode: bool | None = None
+
+    @property
+    def dedupe_key(self):
+        """(kind, id, version or action): MP delivers the same event many times."""
+        return (self.kind, self.resource_id, self.version or self.action)
+
+
+def _first(value):
+    if isinstance(value, list | tuple):
+        return value[0] if value else None
+    return value
+
+
+def _query_value(query, key):
+    value = _first(query.get(key)) if query else None
+    if isinstance(value, bytes):
+        value = value.decode("utf-8", "replace")
+    return value.strip() if isinstance(value, str) else value
+
+
+def _header(headers, name):
+    if not headers:
+        return None
+    name = name.lower()
+    for key, value in headers.items():
+        if str(key).lower() == name:
+            return value
+    return None
+
+
+def _body_json(body):
+    if body in (None, b"", ""):
+        return {}
+    if isinstance(body, str):
+        body = body.encode("utf-8")
+    if len(body) > MAX_BODY:
+        raise MalformedNotification("body too large")
+    try:
+        data = json.loads(body)
+    except (ValueError, UnicodeDecodeError):
+        raise MalformedNotification("body is not JSON") from None
+    if not isinstance(data, dict):
+        raise MalformedNotification("body is not a JSON object")
+    return data
+
+
+def _resource_from_url(resource):
+    """IPN bodies may name the resource by URL: ".../merchant_orders/123"."""
+    if isinstance(resource, int | str) and str(resource).strip():
+        return str(resource).rstrip("/").rsplit("/", 1)[-1]
+    return None
+
+
+def _clean_id(value, kind):
+    if isinstance(value, bool) or value is None:
+        raise MalformedNotification("missing resource id")
+    text = str(value).strip()
+    if not _ID_RE.fullmatch(text):
+        raise MalformedNotification("bad resource id")
+    if kind in _NUMERIC_KINDS and not text.isdigit():
+        raise MalformedNotification("bad resource id")
+    return text
+
+
+def _version(value):
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        raise MalformedNotification("bad version")
+    try:
+        return int(str(value))
+    except ValueError:
+        raise MalformedNotification("bad version") from None
+
+
+def _kind(topic):
+    if not topic:
+        return None
+    kind = _KINDS.get(str(topic).strip().lower())
+    if kind is None:
+        raise UnsupportedNotification(f"unsupported topic {str(topic)[:40]!r}")
+    return kind
+
+
+def parse_notification(query, headers, body):
+    """One ``NotificationEvent`` from a request's query, headers and raw body."""
+    query = query or {}
+    signed = bool(_header(headers, "x-signature"))
+    query_topic = _query_value(query, "topic")
+    query_type = _query_value(query, "type")
+    ipn_body = False
+    try:
+        data = _body_json(body)
+    except MalformedNotification:
+        # IPN identifies the resource in the query; its body is not needed.
+        if not (query_topic and _query_value(query, "id")):
+            raise
+        data, ipn_body = {}, True
+    body_data = data.get("data") if isinstance(data.get("data"), dict) else {}
+    if query_topic:
+        source = "ipn"
+        kind = _kind(query_topic)
+        resource = _query_value(query, "id") or _resource_from_url(data.get("resource"))
+    elif data.get("resource") and data.get("topic") and not data.get("type"):
+        source = "ipn"
+        kind = _kind(data["topic"])
+        resource = _resource_from_url(data["resource"])
+    else:
+        source = "webhook"
+        kind = _kind(query_type or data.get("type"))
+        if kind is None:
+            raise MalformedNotification("no topic or type")
+        body_type = data.get("type")
+        if query_type and body_type and _kind(body_type) != kind:
+            raise MalformedNotification("query and body types differ")
+        query_id = _query_value(query, "data.id")
+        body_id = body_data.get("id")
+        if data.get("type") == "topic_merchant_order_wh" and body_id is None:
+            body_id = data.get("id")  # the merchant order id is top-level here
+        if (
+            query_id
+            and body_id is not None
+            and str(body_id).lower() != query_id.lower()
+        ):
+            raise MalformedNotification("query and body ids differ")
+        resource = query_id or body_id
+    resource = _clean_id(resource, kind)
+    action = data.get("action") if isinstance(data.get("action"), str) else None
+    version = _version(body_data.get("version")) if kind == "order" else None
+    user_id = data.get("user_id")
+    live_mode = data.get("live_mode")
+    return NotificationEvent(
+        kind=kind,
+        resource_id=resource,
+        action=action,
+        version=version,
+        signed=signed,
+        source=source,
+        raw={} if ipn_body else data,
+        user_id=str(user_id) if user_id not in (None, "") else None,
+        live_mode=live_mode if isinstance(live_mode, bool) else None,
+    )
+
+
+# -- x-signature -----------------------------------------------------------------------
+
+
+def signature_data_id(query):
+    """The id that MP signs: query ``data.id``, else ``id``; as sent (not trimmed)."""
+    value = _first(query.get("data.id")) if query else None
+    if value in (None, "") and query:
+        value = _first(query.get("id"))
+    return str(value) if value not in (None, "") else None
+
+
+def build_manifest(data_id, x_request_id, ts):
+    """``id:<data.id>;request-id:<x-request-id>;ts:<ts>;`` without the absent parts.
+
+    An alphanumeric data.id (ORD01JQ...) is lowercased, as Mercado Pago does.
+    """
+    parts = []
+    if data_id not in (None, ""):
+        data_id = str(data_id)
+        if data_id.isascii() and data_id.isalnum():
+            data_id = data_id.lower()
+        parts.append(f"id:{data_id};")
+    if x_request_id not in (None, ""):
+        parts.append(f"request-id:{x_request_id};")
+    if ts not in (None, ""):
+        parts.append(f"ts:{ts};")
+    return "".join(parts)
+
+
+def _parse_signature(x_signature):
+    values = {}
+    for part in str(x_signature).split(","):
+        key, sep, value = part.partition("=")
+        if not sep:
+            raise InvalidSignature("malformed")
+        values[key.strip().lower()] = value.strip()
+    ts, v1 = values.get("ts"), values.get("v1")
+    if not ts or not v1 or not ts.isdigit() or not _HEX64_RE.fullmatch(v1):
+        raise InvalidSignature("malformed")
+    return ts, v1.lower()
+
+
+def verify_signature(
+    x_signature,
+    x_request_id,
+    data_id,
+    secret,
+    *,
+    now=None,
+    tolerance_seconds=DEFAULT_TOLERANCE,
+):
+    """Raise ``InvalidSignature`` unless the header is MP's HMAC of the manifest.
+
+    ``ts`` may be in seconds or milliseconds (MP's docs and SDK disagree): values
+    above 10**12 are milliseconds. ``tolerance_seconds=None`` skips the age check.
+    """
+    if not secret:
+        raise ValueError("The webhook secret is not configured.")
+    if not x_signature or not str(x_signature).strip():
+        raise InvalidSignature("missing")
+    ts, received = _parse_signature(x_signature)
+    manifest = build_manifest(data_id, x_request_id, ts)
+    expected = hmac.new(
+        secret.encode("utf-8"), manifest.encode("utf-8"), hashlib.sha256
+    ).hexdigest()
+    if not hmac.compare_digest(expected, received):
+        raise InvalidSignature("mismatch")
+    if tolerance_seconds is not None:
+        stamp = int(ts)
+        seconds = stamp / 1000 if stamp > _MS_THRESHOLD else stamp
+        current = time.time() if now is None else now
+        if abs(current - seconds) > tolerance_seconds:
+            raise InvalidSignature("stale")
+
+
+def verify_notification(
+    query, headers, secret, *, now=None, tolerance_seconds=DEFAULT_TOLERANCE
+):
+    """``verify_signature`` with every input taken from the request itself."""
+    if not isinstance(headers, Mapping) and headers is not None:
+        headers = dict(headers)
+    verify_signature(
+        _header(headers, "x-signature"),
+        _header(headers, "x-request-id"),
+        signature_data_id(query),
+        secret,
+        now=now,
+        tolerance_seconds=tolerance_seconds,
+    )

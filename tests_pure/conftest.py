@@ -1,0 +1,12 @@
+"""Shared fixtures for the pure-Python tier (no Odoo needed)."""
+
+import os
+import sys
+
+# The repository root holds the pure packages (emulator/, mercado_pago/).
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+if ROOT not in sys.path:
+    sys.path.insert(0, ROOT)
+
+# --- Mercado Pago client fixtures (tests_pure/client_fixtures.py) ------------------
+from client_fixtures import mp_server  # noqa: F401

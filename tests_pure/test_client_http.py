@@ -1,0 +1,420 @@
+"""MercadoPagoSession against a real local HTTP server: headers, retries, errors."""
+
+import email.utils
+import logging
+
+import pytest
+from client_fixtures import TOKEN, Reply, refused_url
+
+from mercado_pago import (
+    AuthenticationError,
+    ConflictError,
+    MercadoPagoError,
+    MercadoPagoSession,
+    NotFoundError,
+    RateLimitedError,
+    UnavailableError,
+    ValidationError,
+)
+from mercado_pago.http import parse_retry_after
+
+ORDER = {"id": "ORD01", "status": "created"}
+
+
+def test_sends_bearer_json_and_platform_headers(mp_server):
+    mp_server.script("POST", "/v1/things", Reply(201, {"ok": True}))
+    session = mp_server.session(platform_id="dev_platform")
+    answer = session.request(
+        "POST", "/v1/things", json={"amount": "1.00"}, idempotency_key="key-1"
+    )
+    assert answer == {"ok": True}
+    [call] = mp_server.received
+    assert call.header("authorization") == f"Bearer {TOKEN}"
+    assert call.header("x-idempotency-key") == "key-1"
+    assert call.header("x-platform-id") == "dev_platform"
+    assert call.header("content-type") == "application/json"
+    assert call.json == {"amount": "1.00"}
+
+
+def test_get_sends_params_and_no_idempotency_key(mp_server):
+    mp_server.script("GET", "/pos", Reply(200, {"results": []}))
+    mp_server.session().request("GET", "/pos", params={"external_id": "ABC"})
+    [call] = mp_server.received
+    assert call.query == {"external_id": "ABC"}
+    assert call.header("x-idempotency-key") is None
+    assert call.body == b""
+
+
+def test_204_and_empty_body_return_none(mp_server):
+    mp_server.script("PUT", "/x", Reply(204))
+    mp_server.script("GET", "/y", Reply(200, body=b""))
+    session = mp_server.session()
+    assert session.request("PUT", "/x", json={}, idempotent=True) is None
+    assert session.request("GET", "/y") is None
+
+
+def test_repr_masks_token_and_close_is_safe(mp_server):
+    session = mp_server.session()
+    assert TOKEN not in repr(session)
+    assert "***" in repr(session)
+    with session:
+        pass
+    session.close()
+
+
+def test_rejects_missing_token_and_bad_arguments():
+    with pytest.raises(ValueError):
+        MercadoPagoSession("")
+    with pytest.raises(ValueError):
+        MercadoPagoSession(TOKEN, max_attempts=0)
+    session = MercadoPagoSession(TOKEN, base_url="http://127.0.0.1:9")
+    with pytest.raises(ValueError):
+        session.request("GET", "no-slash")
+
+
+@pytest.mark.parametrize("key", ["", "k" * 65, "has space", "tab\tkey", "ñandú", 42])
+def test_idempotency_key_is_validated_before_sending(mp_server, key):
+    with pytest.raises(ValidationError) as info:
+        mp_server.session().request("POST", "/v1/orders", json={}, idempotency_key=key)
+    assert info.value.field == "idempotency_key"
+    assert mp_server.received == []
+
+
+def test_idempotency_key_of_64_chars_is_accepted(mp_server):
+    mp_server.script("POST", "/v1/orders", Reply(201, ORDER))
+    key = "k" * 64
+    mp_server.session().request("POST", "/v1/orders", json={}, idempotency_key=key)
+    assert mp_server.received[0].header("x-idempotency-key") == key
+
+
+# -- retries -----------------------------------------------------------------
+
+
+def test_post_with_key_retries_5xx_with_the_same_key(mp_server):
+    mp_server.script(
+        "POST",
+        "/v1/orders",
+        Reply(500, {"message": "internal"}),
+        Reply(503, {"message": "unavailable"}),
+        Reply(201, ORDER),
+    )
+    session = mp_server.session()
+    answer = session.request("POST", "/v1/orders", json={}, idempotency_key="abc")
+    assert answer == ORDER
+    calls = mp_server.calls("POST", "/v1/orders")
+    assert [c.header("x-idempotency-key") for c in calls] == ["abc"] * 3
+    # full jitter with rng=0.5: 0.5 * min(8, 0.5 * 2**(n-1))
+    assert mp_server.sleeps == [0.25, 0.5]
+
+
+def test_post_without_key_is_not_retried_and_outcome_is_unknown(mp_server):
+    mp_server.script("POST", "/pos", Reply(500, {"message": "boom"}))
+    with pytest.raises(UnavailableError) as info:
+        mp_server.session().request("POST", "/pos", json={"name": "x"})
+    assert info.value.unknown_outcome is True
+    assert info.value.status == 500
+    assert info.value.attempts == 1
+    assert len(mp_server.calls("POST", "/pos")) == 1
+    assert mp_server.sleeps == []
+
+
+def test_idempotent_put_is_retried(mp_server):
+    mp_server.script("PUT", "/orders", Reply(502), Reply(204))
+    assert (
+        mp_server.session().request("PUT", "/orders", json={}, idempotent=True) is None
+    )
+    assert len(mp_server.calls("PUT")) == 2
+
+
+def test_get_retries_are_bounded(mp_server):
+    mp_server.script("GET", "/v1/orders/ORD1", *[Reply(503)] * 3)
+    session = mp_server.session(max_attempts=3)
+    with pytest.raises(UnavailableError) as info:
+        session.request("GET", "/v1/orders/ORD1")
+    assert info.value.attempts == 3
+    assert info.value.unknown_outcome is False  # a read changes nothing
+    assert len(mp_server.received) == 3
+    assert len(mp_server.sleeps) == 2
+
+
+def test_backoff_is_exponential_capped_and_jittered(mp_server):
+    mp_server.script("GET", "/slow", *[Reply(500)] * 6)
+    draws = iter([1.0, 1.0, 1.0, 1.0, 0.0])
+    session = mp_server.session(
+        max_attempts=6, backoff_base=1.0, backoff_max=3.0, rng=lambda: next(draws)
+    )
+    with pytest.raises(UnavailableError):
+        session.request("GET", "/slow")
+    assert mp_server.sleeps == [1.0, 2.0, 3.0, 3.0, 0.0]
+
+
+def test_501_is_not_retried(mp_server):
+    mp_server.script("GET", "/nope", Reply(501))
+    with pytest.raises(UnavailableError):
+        mp_server.session().request("GET", "/nope")
+    assert len(mp_server.received) == 1
+
+
+def test_429_honours_retry_after_seconds(mp_server):
+    mp_server.script(
+        "GET",
+        "/users/me",
+        Reply(429, {"message": "too many"}, headers={"Retry-After": "3"}),
+        Reply(200, {"id": 1}),
+    )
+    assert mp_server.session().request("GET", "/users/me") == {"id": 1}
+    assert mp_server.sleeps == [3.0]
+
+
+def test_429_honours_retry_after_http_date(mp_server):
+    now = 1_700_000_000.0
+    date = email.utils.formatdate(now + 7, usegmt=True)
+    mp_server.script(
+        "GET",
+        "/users/me",
+        Reply(429, headers={"Retry-After": date}),
+        Reply(200, {"id": 1}),
+    )
+    session = mp_server.session(clock=lambda: now)
+    session.request("GET", "/users/me")
+    assert mp_server.sleeps == [7.0]
+
+
+def test_429_beyond_the_cap_raises_without_sleeping(mp_server):
+    mp_server.script("GET", "/users/me", Reply(429, headers={"Retry-After": "120"}))
+    with pytest.raises(RateLimitedError) as info:
+        mp_server.session().request("GET", "/users/me")
+    assert info.value.retry_after == 120.0
+    assert info.value.status == 429
+    assert mp_server.sleeps == []
+    assert len(mp_server.received) == 1
+
+
+def test_429_without_retry_after_uses_backoff_then_gives_up(mp_server):
+    mp_server.script("GET", "/users/me", *[Reply(429, {"message": "slow down"})] * 2)
+    session = mp_server.session(max_attempts=2)
+    with pytest.raises(RateLimitedError) as info:
+        session.request("GET", "/users/me")
+    assert info.value.retry_after is None
+    assert info.value.unknown_outcome is False
+    assert mp_server.sleeps == [0.25]
+
+
+def test_429_on_post_without_key_is_not_retried(mp_server):
+    mp_server.script("POST", "/pos", Reply(429, headers={"Retry-After": "1"}))
+    with pytest.raises(RateLimitedError) as info:
+        mp_server.session().request("POST", "/pos", json={})
+    assert info.value.unknown_outcome is False
+    assert len(mp_server.received) == 1
+
+
+def test_dropped_connection_on_get_is_retried(mp_server):
+    mp_server.script("GET", "/v1/orders/ORD1", Reply(close=True), Reply(200, ORDER))
+    assert mp_server.session().request("GET", "/v1/orders/ORD1") == ORDER
+    assert len(mp_server.received) == 2
+
+
+def test_dropped_connection_on_post_without_key_is_unknown(mp_server):
+    mp_server.script("POST", "/pos", Reply(close=True))
+    with pytest.raises(UnavailableError) as info:
+        mp_server.session().request("POST", "/pos", json={"name": "x"})
+    assert info.value.unknown_outcome is True
+    assert len(mp_server.received) == 1
+
+
+def test_read_timeout_on_post_with_key_is_retried_with_same_key(mp_server):
+    mp_server.script(
+        "POST", "/v1/orders", Reply(201, ORDER, delay=0.6), Reply(201, ORDER)
+    )
+    session = mp_server.session(read_timeout=0.2)
+    answer = session.request("POST", "/v1/orders", json={}, idempotency_key="same")
+    assert answer == ORDER
+    keys = [c.header("x-idempotency-key") for c in mp_server.calls("POST")]
+    assert keys == ["same", "same"]
+
+
+def test_read_timeout_exhausted_is_unknown_outcome(mp_server):
+    mp_server.script("POST", "/v1/orders", *[Reply(201, ORDER, delay=0.6)] * 2)
+    session = mp_server.session(read_timeout=0.2, max_attempts=2)
+    with pytest.raises(UnavailableError) as info:
+        session.request("POST", "/v1/orders", json={}, idempotency_key="k1")
+    assert info.value.unknown_outcome is True
+    assert info.value.attempts == 2
+
+
+def test_connection_refused_is_retried_even_for_post_and_not_unknown():
+    sleeps = []
+    session = MercadoPagoSession(
+        TOKEN, base_url=refused_url(), max_attempts=3, sleep=sleeps.append
+    )
+    with pytest.raises(UnavailableError) as info:
+        session.request("POST", "/pos", json={})
+    # Nothing was sent, so nothing can have been created.
+    assert info.value.unknown_outcome is False
+    assert info.value.attempts == 3
+    assert len(sleeps) == 2
+
+
+def test_non_json_success_body_is_unavailable_unknown(mp_server):
+    mp_server.script("POST", "/v1/orders", Reply(201, body=b"<html>proxy</html>"))
+    with pytest.raises(UnavailableError) as info:
+        mp_server.session().request("POST", "/v1/orders", json={}, idempotency_key="k")
+    assert info.value.unknown_outcome is True
+
+
+def test_redirect_is_an_error(mp_server):
+    mp_server.script("GET", "/moved", Reply(302, headers={"Location": "/elsewhere"}))
+    with pytest.raises(MercadoPagoError) as info:
+        mp_server.session().request("GET", "/moved")
+    assert info.value.status == 302
+
+
+# -- typed errors ------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("status", "body", "cls", "code", "field"),
+    [
+        (
+            401,
+            {"message": "invalid token", "error": "unauthorized"},
+            AuthenticationError,
+            "unauthorized",
+            None,
+        ),
+        (403, {"message": "forbidden", "status": 403}, AuthenticationError, None, None),
+        (
+            400,
+            {"errorKey": "invalid_access_token", "message": "bad token"},
+            AuthenticationError,
+            "invalid_access_token",
+            None,
+        ),
+        (
+            404,
+            {
+                "errors": [
+                    {"code": "pos_not_found", "message": "Point of sale not found"}
+                ]
+            },
+            NotFoundError,
+            "pos_not_found",
+            "config.qr.external_pos_id",
+        ),
+        (
+            400,
+            {
+                "message": "invalid city",
+                "error": "bad_request",
+                "status": 400,
+                "cause": [{"code": "INVALID_CITY_NAME", "description": "city"}],
+            },
+            ValidationError,
+            "INVALID_CITY_NAME",
+            "location.city_name",
+        ),
+        (
+            422,
+            {"errorKey": "invalid_items.unit_price", "message": "bad price"},
+            ValidationError,
+            "invalid_items.unit_price",
+            "items.unit_price",
+        ),
+        (
+            409,
+            {"errors": [{"code": "idempotency_key_already_used", "message": "used"}]},
+            ConflictError,
+            "idempotency_key_already_used",
+            None,
+        ),
+        (429, {"message": "rate"}, RateLimitedError, None, None),
+        (
+            500,
+            {"message": "in_store_order_creation_error"},
+            UnavailableError,
+            None,
+            None,
+        ),
+    ],
+)
+def test_error_types_from_http(mp_server, status, body, cls, code, field):
+    mp_server.script("GET", "/thing", *[Reply(status, body)] * 4)
+    with pytest.raises(cls) as info:
+        mp_server.session(max_attempts=1).request("GET", "/thing")
+    error = info.value
+    assert error.status == status
+    assert error.code == code
+    assert error.field == field
+    assert error.method == "GET" and error.path == "/thing"
+    assert str(status) in str(error)
+
+
+def test_error_with_plain_text_body(mp_server):
+    mp_server.script("GET", "/thing", Reply(404, body=b"Not Found"))
+    with pytest.raises(NotFoundError) as info:
+        mp_server.session().request("GET", "/thing")
+    assert info.value.message == "Not Found"
+
+
+def test_token_never_logged_nor_in_errors(mp_server, caplog):
+    caplog.set_level(logging.DEBUG)
+    echo = {"message": f"invalid token Bearer {TOKEN}", "error": f"bad {TOKEN}"}
+    mp_server.script(
+        "POST",
+        "/v1/orders",
+        Reply(500, echo),
+        Reply(close=True),
+        Reply(401, echo),
+    )
+    with pytest.raises(AuthenticationError) as info:
+        mp_server.session().request(
+            "POST", "/v1/orders", json={"token": "no"}, idempotency_key="idem-1"
+        )
+    texts = [caplog.text, str(info.value), repr(info.value), info.value.message]
+    texts.append(str(info.value.code))
+    for text in texts:
+        assert TOKEN not in text
+        assert TOKEN.split("-")[3] not in text  # not even the secret part
+    assert "idem-1" in caplog.text  # the key is logged: it is not a secret
+    assert "/v1/orders" in caplog.text
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("5", 5.0),
+        (" 2.5 ", 2.5),
+        ("-3", 0.0),
+        ("soon", None),
+        (None, None),
+        ("nan", None),
+        ("Wed, 21 Oct 2015 07:28:00 GMT", 0.0),
+    ],
+)
+def test_parse_retry_after(value, expected):
+    assert parse_retry_after(value, now=2_000_000_000) == expected
+
+
+def test_unknown_outcome_sticks_across_attempts(mp_server):
+    # Attempt 1 may have created the order (answer lost); attempt 2 is rejected
+    # before processing. The call as a whole is still "unknown", never "failed".
+    mp_server.script(
+        "POST",
+        "/v1/orders",
+        Reply(201, ORDER, delay=0.6),
+        Reply(429, {"message": "slow"}, headers={"Retry-After": "90"}),
+    )
+    session = mp_server.session(read_timeout=0.2)
+    with pytest.raises(RateLimitedError) as info:
+        session.request("POST", "/v1/orders", json={}, idempotency_key="k-sticky")
+    assert info.value.unknown_outcome is True
+    assert info.value.attempts == 2
+    mp_server.script(
+        "POST",
+        "/v1/orders",
+        Reply(close=True),
+        Reply(409, {"errors": [{"code": "idempotency_key_already_used"}]}),
+    )
+    with pytest.raises(ConflictError) as info:
+        session.request("POST", "/v1/orders", json={}, idempotency_key="k-sticky2")
+    assert info.value.unknown_outcome is True
