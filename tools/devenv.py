@@ -83,16 +83,26 @@ def find_odoo(python):
     return Path(res.stdout.strip()), extra
 
 
-def addons_path(odoo_pkg):
-    """Our module under its technical name, then Odoo's own addons folders."""
-    link_dir = VAR / "addons"
+def module_link():
+    """The checkout under the module's technical name, in a temporary folder.
+
+    Outside the repository on purpose: a link inside it would make a loop for
+    tools that walk the module following links (Odoo's translation export).
+    """
+    digest = hashlib.sha1(str(REPO).encode()).hexdigest()[:10]
+    link_dir = Path(tempfile.gettempdir()) / f"{MODULE}-addons-{digest}"
     link_dir.mkdir(parents=True, exist_ok=True)
     link = link_dir / MODULE
     if link.is_symlink() and link.resolve() != REPO:
         link.unlink()
     if not link.exists():
         link.symlink_to(REPO, target_is_directory=True)
-    paths = [link_dir, odoo_pkg / "addons"]
+    return link
+
+
+def addons_path(odoo_pkg):
+    """Our module under its technical name, then Odoo's own addons folders."""
+    paths = [module_link().parent, odoo_pkg / "addons"]
     community = odoo_pkg.parent / "addons"
     if (community / "point_of_sale").is_dir():
         paths.append(community)

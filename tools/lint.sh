@@ -17,8 +17,7 @@ if [ ! -d node_modules ] || [ package.json -nt node_modules/.stamp ]; then
 fi
 
 # pylint-odoo reads the module under its technical name.
-mkdir -p var/lint
-ln -sfn "$PWD" var/lint/pos_mercado_pago_qr
+module=$(python3 -c "import sys; sys.path.insert(0, 'tools'); import devenv; print(devenv.module_link())") || exit 1
 
 status=0
 step() {
@@ -32,8 +31,8 @@ if [ $fix = 1 ]; then
 fi
 step "ruff check" "$bin/ruff" check --no-fix .
 step "ruff format" "$bin/ruff" format --check .
-step "pylint-odoo (mandatory)" "$bin/pylint" --rcfile=.pylintrc-mandatory var/lint/pos_mercado_pago_qr
-mapfile -t manifests < <(printf '%s\n' var/lint/pos_mercado_pago_qr/__manifest__.py)
+step "pylint-odoo (mandatory)" "$bin/pylint" --rcfile=.pylintrc-mandatory "$module"
+mapfile -t manifests < <(printf '%s\n' $module/__manifest__.py)
 step "oca-checks-odoo-module" "$bin/oca-checks-odoo-module" "${manifests[@]}"
 mapfile -t pofiles < <(find i18n -name '*.po' -o -name '*.pot' 2>/dev/null)
 if [ ${#pofiles[@]} -gt 0 ]; then

@@ -79,10 +79,11 @@ def pure_tier(venv_python):
     pytest_step(
         tier,
         "pytest tests_pure",
-        # pytest-odoo's autouse fixtures would load an Odoo registry: not here.
-        [venv_python, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-p", "no:odoo"]
-        + ["tests_pure"],
+        # Run from tests_pure (its pytest.ini makes it the rootdir) so pytest
+        # never imports the addon's root package, which needs Odoo.
+        [venv_python, "-m", "pytest", "-q", "."],
         env=dict(os.environ, PYTHONDONTWRITEBYTECODE="1"),
+        cwd=REPO / "tests_pure",
     )
     command_step(tier, "make lint", ["make", "--no-print-directory", "lint"])
     return tier
@@ -143,7 +144,7 @@ def odoo_tier(venv_python, odoo, pytest_args):
     except (subprocess.CalledProcessError, OSError) as exc:
         tier.add("prepare PostgreSQL and the test database", False, str(exc))
         return tier
-    tests = VAR / "addons" / MODULE / "tests"
+    tests = devenv.module_link() / "tests"
     pytest_step(
         tier,
         "pytest-odoo tests/ (TransactionCase, HttpCase tours, install/uninstall)",
@@ -190,7 +191,7 @@ def main():
     if args.tier in ("all", "pure"):
         tiers.append(pure_tier(venv_python))
 
-    odoo_verdict = "skipped"
+    odoo_verdict = "skipped" if args.tier != "pure" and args.odoo != "skip" else "off"
     if args.tier in ("all", "odoo") and args.odoo != "skip":
         odoo = devenv.find_odoo(venv_python)
         if odoo is None:
@@ -214,6 +215,8 @@ def main():
         print("Odoo tier REQUIRED (ODOO=required) but no Odoo 19 was found.")
     elif odoo_verdict == "skipped":
         print("Odoo tier SKIPPED: no Odoo 19 found; the pure tier decides.")
+    elif odoo_verdict == "off":
+        print("Odoo tier not run (asked for the pure tier only).")
     print(f"\nVERDICT: {'PASSED' if ok else 'FAILED'}")
     return 0 if ok else 1
 
