@@ -3,7 +3,7 @@ PYTHON ?= python3
 ODOO ?= auto
 PORT ?= 8099
 
-.PHONY: test test-pure test-odoo lint format emulator clean
+.PHONY: test test-pure test-odoo lint format emulator i18n clean
 
 ## make test: the pure tier, then the Odoo tier if Odoo 19 is found
 ## (ODOO=required fails without Odoo, ODOO=skip runs the pure tier only)
@@ -31,3 +31,8 @@ emulator:
 clean:
 	$(PYTHON) -c "import sys; sys.path.insert(0, 'tools'); import devenv; devenv.PgCluster().stop()"
 	rm -rf var
+
+## make i18n: export i18n/pos_mercado_pago_qr.pot from Odoo 19 and merge it into
+## i18n/es.po and i18n/pt_BR.po (existing translations are kept)
+i18n:
+	$(PYTHON) tools/i18n.py

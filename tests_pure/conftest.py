@@ -8,5 +8,14 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 if ROOT not in sys.path:
     sys.path.insert(0, ROOT)
 
+# --- emulator fixtures (tests_pure/emulator_fixtures.py) ---------------------------
+from emulator_fixtures import (  # noqa: F401
+    emu,
+    emulator_server,
+    sink,
+    sink_server,
+)
+
 # --- Mercado Pago client fixtures (tests_pure/client_fixtures.py) ------------------
+# isort: split
 from client_fixtures import mp_server  # noqa: F401

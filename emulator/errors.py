@@ -1,0 +1,64 @@
+"""API errors and the three body styles Mercado Pago uses (doc §2-§6).
+
+- "legacy" (users, stores, POS, merchant orders, payments):
+  {"message", "error", "status", "cause": [...]}
+- "instore" (in-store orders v2): {"errorKey", "message", "status"}
+- "orders" (Orders API): {"errors": [{"code", "message", "details": [...]}]}
+- "emulator" (admin routes): {"error", "message"}
+"""
+
+from __future__ import annotations
+
+
+class ApiError(Exception):
+    def __init__(
+        self,
+        status: int,
+        code: str,
+        message: str,
+        *,
+        details: list | None = None,
+        headers: dict | None = None,
+    ):
+        super().__init__(f"{status} {code}: {message}")
+        self.status = status
+        self.code = code
+        self.message = message
+        self.details = details or []
+        self.headers = headers or {}
+
+
+def error_body(style: str, err: ApiError) -> dict:
+    if style == "orders":
+        return {
+            "errors": [
+                {"code": err.code, "message": err.message, "details": err.details}
+            ]
+        }
+    if style == "instore":
+        return {"errorKey": err.code, "message": err.message, "status": err.status}
+    if style == "emulator":
+        return {"error": err.code, "message": err.message, "details": err.details}
+    cause = err.details
+    if not cause and err.status == 400:
+        # Validation codes (NAME_TOO_LONG...) also go in cause[] where MP puts them.
+        cause = [{"code": err.code, "description": err.message}]
+    return {
+        "message": err.message,
+        "error": err.code,
+        "status": err.status,
+        "cause": cause,
+    }
+
+
+# Short constructors keep the handlers readable.
+def bad(code: str, message: str, details: list | None = None) -> ApiError:
+    return ApiError(400, code, message, details=details)
+
+
+def not_found(code: str, message: str) -> ApiError:
+    return ApiError(404, code, message)
+
+
+def conflict(code: str, message: str, details: list | None = None) -> ApiError:
+    return ApiError(409, code, message, details=details)

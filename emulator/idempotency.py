@@ -1,0 +1,74 @@
+"""X-Idempotency-Key: same key + same request -> same answer; other body -> 409.
+
+Only successful (2xx) answers are remembered: a rejected request can be fixed
+and retried with the same key. Keys are scoped per account and expire after
+`idempotency_ttl_seconds` (24 h, doc §1).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+
+from .errors import ApiError
+from .money import dumps, loads
+from .state import iso
+from .web import Response
+
+
+def fingerprint(req) -> str:
+    try:
+        body = json.dumps(loads(req.body), sort_keys=True, default=str)
+    except ValueError:
+        body = req.body.decode("utf-8", "replace")
+    if not req.body.strip():
+        body = ""
+    text = f"{req.method} {req.path}\n{body}"
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def run(app, req, handler, *, required: bool, render_current=None) -> Response:
+    """Run `handler()` at most once per (account, key, request)."""
+    key = req.idempotency_key
+    if key is None:
+        if required:
+            raise ApiError(
+                400,
+                "empty_required_header",
+                "The header X-Idempotency-Key is required",
+                details=["X-Idempotency-Key"],
+            )
+        return handler()
+    state = app.state
+    slot = f"{req.account['user_id']}:{key}"
+    stored = state.data["idempotency"].get(slot)
+    fp = fingerprint(req)
+    if stored:
+        if stored["fingerprint"] != fp:
+            raise ApiError(
+                409,
+                "idempotency_key_already_used",
+                "The X-Idempotency-Key was already used with another request",
+            )
+        if state.config["idempotency_replay"] == "current" and render_current:
+            current = render_current(stored.get("resource"))
+            if current is not None:
+                return Response(200, current, headers={"X-Idempotent-Replay": "true"})
+        return Response(
+            stored["status"],
+            loads(stored["body"]),
+            headers={"X-Idempotent-Replay": "true"},
+        )
+    resp = handler()
+    if 200 <= resp.status < 300:
+        state.data["idempotency"][slot] = {
+            "fingerprint": fp,
+            "status": resp.status,
+            "body": dumps(resp.body),  # text: Decimals survive the state file
+            "resource": resp.resource,
+            "created": iso(state.now()),
+            "method": req.method,
+            "path": req.path,
+        }
+        state.dirty = True
+    return resp
