@@ -25,12 +25,14 @@ import logging
 import math
 import random
 import time
+from urllib.parse import urlsplit
 
 import requests
 from urllib3.exceptions import ConnectTimeoutError, NewConnectionError
 
 from .errors import (
     MercadoPagoError,
+    NotFoundError,
     RateLimitedError,
     UnavailableError,
     ValidationError,
@@ -233,6 +235,58 @@ class MercadoPagoSession:
                     idempotency_key,
                 )
                 self._sleep(delay)
+
+    def download(self, url, *, max_bytes=10_000_000):
+        """GET a file Mercado Pago links to (a cashbox's QR image or template).
+
+        The file may live on another host than the API, so the token is never
+        sent with it. Retries like `request` on 5xx, 429 and connection errors.
+        """
+        if not url or not url.lower().startswith(("https://", "http://")):
+            raise ValueError("A QR asset URL must be http(s).")
+        context = {"method": "GET", "path": urlsplit(url).path}
+        for attempt in range(1, self.max_attempts + 1):
+            wait = None
+            try:
+                response = requests.get(
+                    url,
+                    headers={"User-Agent": USER_AGENT},
+                    timeout=(self.connect_timeout, self.read_timeout),
+                )
+            except requests.exceptions.RequestException as exc:
+                error = UnavailableError(
+                    f"Could not download {context['path']} ({type(exc).__name__}).",
+                    **context,
+                )
+            else:
+                status = response.status_code
+                if status == 200:
+                    if len(response.content) > max_bytes:
+                        raise MercadoPagoError(
+                            "The file is larger than expected.",
+                            status=status,
+                            **context,
+                        )
+                    return response.content
+                if status == 404:
+                    raise NotFoundError("File not found.", status=status, **context)
+                if status != 429 and status < 500:
+                    raise MercadoPagoError(
+                        f"Unexpected answer (HTTP {status}).", status=status, **context
+                    )
+                wait = parse_retry_after(
+                    response.headers.get("Retry-After"), now=self._clock()
+                )
+                error = UnavailableError(
+                    f"Download failed (HTTP {status}).", status=status, **context
+                )
+            if attempt >= self.max_attempts:
+                error.attempts = attempt
+                raise error
+            self._sleep(
+                self._delay(attempt, min(wait, self.retry_after_cap) if wait else None)
+            )
+        raise AssertionError("unreachable")
 
     # -- internals ------------------------------------------------------------
 

@@ -418,3 +418,30 @@ def test_unknown_outcome_sticks_across_attempts(mp_server):
     with pytest.raises(ConflictError) as info:
         session.request("POST", "/v1/orders", json={}, idempotency_key="k-sticky2")
     assert info.value.unknown_outcome is True
+
+
+def test_download_sends_no_token_and_retries_5xx(mp_server):
+    mp_server.script(
+        "GET",
+        "/qr/1.png",
+        Reply(503, {"message": "busy"}),
+        Reply(200, body=b"\x89PNG-bytes", headers={"Content-Type": "image/png"}),
+    )
+    session = mp_server.session()
+    assert session.download(f"{mp_server.url}/qr/1.png") == b"\x89PNG-bytes"
+    assert len(mp_server.received) == 2
+    assert all(call.header("authorization") is None for call in mp_server.received)
+    assert len(mp_server.sleeps) == 1
+
+
+def test_download_not_found_and_bounded_attempts(mp_server):
+    mp_server.script("GET", "/qr/missing.png", Reply(404, {"message": "nope"}))
+    session = mp_server.session()
+    with pytest.raises(NotFoundError):
+        session.download(f"{mp_server.url}/qr/missing.png")
+    mp_server.script("GET", "/qr/down.png", *[Reply(500, {}) for _ in range(4)])
+    with pytest.raises(UnavailableError):
+        session.download(f"{mp_server.url}/qr/down.png")
+    assert len([c for c in mp_server.received if c.path == "/qr/down.png"]) == 4
+    with pytest.raises(ValueError):
+        session.download("file:///etc/passwd")
