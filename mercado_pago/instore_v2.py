@@ -300,12 +300,14 @@ class InstoreV2Client:
             # Approved money without a closed merchant order (partial payment, or
             # the merchant order not yet updated): not "paid" until it closes.
             return PENDING
-        if statuses and statuses[-1] in _FAILED_STATUSES:
-            return REJECTED
+        # An expired merchant order still lists its rejected attempts (doc
+        # §7.1): the order is dead, whatever the last attempt said.
         if merchant_orders and all(
             o.get("status") == "expired" for o in merchant_orders
         ):
             return EXPIRED
+        if statuses and statuses[-1] in _FAILED_STATUSES:
+            return REJECTED
         return PENDING
 
     # -- cancel ---------------------------------------------------------------
@@ -325,9 +327,11 @@ class InstoreV2Client:
                 "Canceling an in-store v2 order needs the cashbox external id.",
                 field="external_pos_id",
             )
+        deleted = False
         if self._on_cashbox(ref, external_pos_id):
             try:
                 self.session.request("DELETE", self._pos_path(external_pos_id))
+                deleted = True
             except NotFoundError:
                 # Paid or expired in the meantime: the re-read below says which.
                 _logger.info("Order %s left cashbox %s first", ref, external_pos_id)
@@ -342,7 +346,11 @@ class InstoreV2Client:
                 raw_status=NOT_ON_CASHBOX,
                 external_reference=ref,
             )
-        if state.status in (PENDING, UNKNOWN) and state.paid_amount is None:
+        if state.paid_amount is None and (
+            state.status in (PENDING, UNKNOWN)
+            # Our DELETE expired the merchant order of the rejected attempts.
+            or (deleted and state.status in (EXPIRED, REJECTED))
+        ):
             return replace(state, status=CANCELED)
         return state
 

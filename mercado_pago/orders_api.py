@@ -309,7 +309,9 @@ class OrdersApiClient:
             idempotency_key=idempotency_key,
         )
         state = state_from_order(answer)
-        refunds = _list(_transactions(answer or {}).get("refunds"))
+        # The answer is the whole order: refunds[] lists every refund so far.
+        # A call refunds the order's single payment once: its refund is the last.
+        refunds = _list(_transactions(answer or {}).get("refunds"))[-1:]
         refund_ids = [str(r["id"]) for r in refunds if r.get("id")]
         if refunds:
             status = refund_status(r.get("status") for r in refunds)
@@ -317,9 +319,14 @@ class OrdersApiClient:
             status = "approved"
         else:
             status = "pending"
+        if amount is None:
+            amount = next(
+                (parse_amount(r.get("amount")) for r in refunds if r.get("amount")),
+                state.refunded_amount,
+            )
         return RefundResult(
             refund_ids=refund_ids,
-            amount=amount if amount is not None else state.refunded_amount,
+            amount=amount,
             status=status,
             raw=answer or {},
             state=state,

@@ -221,6 +221,15 @@ def test_several_merchant_orders_sum_approved_payments_once(mp_server, client):
             "pending",
         ),
         ([merchant_order(1, "expired", [], order_status="expired")], "expired"),
+        # Regression: an expired merchant order keeps its rejected attempts.
+        (
+            [
+                merchant_order(
+                    1, "expired", [payment(4, "rejected")], order_status="expired"
+                )
+            ],
+            "expired",
+        ),
         ([merchant_order(1, "opened", [])], "pending"),
     ],
 )
@@ -350,6 +359,17 @@ def test_cancel_deletes_our_pending_order(mp_server, client):
     state = client.cancel(REF, "cancel-key", external_pos_id=POS_ID)
     assert state.status == "canceled"
     assert len(mp_server.calls("DELETE", POS_PATH)) == 1
+
+
+def test_cancel_after_a_rejected_attempt_is_canceled(mp_server, client):
+    """Regression: the DELETE expires the merchant order of the rejected try."""
+    mp_server.script("GET", POS_PATH, Reply(200, [{"external_reference": REF}]))
+    mp_server.script("DELETE", POS_PATH, Reply(204))
+    mo = merchant_order(1, "expired", [payment(4, "rejected")], order_status="expired")
+    mp_server.script("GET", "/merchant_orders", Reply(200, mo_search(mo)))
+    state = client.cancel(REF, "cancel-key", external_pos_id=POS_ID)
+    assert state.status == "canceled" and state.paid_amount is None
+    assert state.order_id == "1"
 
 
 def test_cancel_leaves_someone_elses_order_alone(mp_server, client):

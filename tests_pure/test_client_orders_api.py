@@ -440,6 +440,26 @@ def test_full_refund_has_no_body(mp_server, client):
     assert result.state.status == "refunded"
 
 
+def test_refund_reports_only_its_own_refund(mp_server, client):
+    """Regression: the answer lists every refund of the order, not just ours."""
+    answer = dict(
+        REFUNDED,
+        transactions=dict(
+            PAID["transactions"],
+            refunds=[
+                {"id": "REF01", "amount": "20.00", "status": "processed"},
+                {"id": "REF02", "amount": "30.00", "status": "processed"},
+            ],
+        ),
+    )
+    mp_server.script("POST", f"/v1/orders/{ORDER_ID}/refund", Reply(201, answer))
+    result = client.refund(ORDER_ID, None, "refund-key-4")
+    assert result.refund_ids == ["REF02"]
+    assert result.amount == D("30.00")
+    assert result.status == "approved"
+    assert result.state.refunded_amount == D("50.00")
+
+
 def test_partial_refund_names_the_payment(mp_server, client):
     partial = dict(
         PAID,

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import statistics
 import struct
+import time
 import urllib.parse
 import zlib
+from http.client import HTTPConnection
 
 import pytest
 from emulator_fixtures import PLACES, http
@@ -67,6 +70,26 @@ def test_emulator_users_me(emu):
     assert me["site_id"] == "MLB" and me["country_id"] == "BR"
     assert acc["access_token"].startswith("APP_USR-")
     assert acc["access_token"].endswith(f"-{acc['user_id']}")
+
+
+def test_emulator_keep_alive_answers_without_nagle_delay(emu):
+    """Regression: headers and body leave in two writes; with Nagle on, every
+    answer on a kept-alive connection waited ~40 ms for the client's ACK."""
+    acc = emu.account("MLA")
+    parts = urllib.parse.urlsplit(emu.url)
+    conn = HTTPConnection(parts.hostname, parts.port, timeout=5)
+    headers = {"Authorization": f"Bearer {acc['access_token']}"}
+    took = []
+    try:
+        for _ in range(9):
+            started = time.monotonic()
+            conn.request("GET", "/users/me", headers=headers)
+            resp = conn.getresponse()
+            assert resp.status == 200 and resp.read()
+            took.append(time.monotonic() - started)
+    finally:
+        conn.close()
+    assert statistics.median(took[1:]) < 0.025, took
 
 
 def test_emulator_unknown_route_and_method(emu):
