@@ -9,10 +9,18 @@
     "author": "pos_mercado_pago_qr authors",
     "license": "LGPL-3",
     "development_status": "Alpha",
-    "depends": ["point_of_sale"],
+    "depends": ["point_of_sale", "mail"],
     "external_dependencies": {"python": ["requests", "qrcode"]},
     "data": [
         "security/ir.model.access.csv",
+        "security/mercado_pago_qr_security.xml",
+        "data/ir_cron.xml",
+        "views/mercado_pago_qr_account_views.xml",
+        "views/mercado_pago_qr_store_views.xml",
+        "views/mercado_pago_qr_cashbox_views.xml",
+        "views/pos_payment_method_views.xml",
+        "views/mercado_pago_qr_attempt_views.xml",
+        "views/menus.xml",
     ],
     "assets": {
         "point_of_sale._assets_pos": [

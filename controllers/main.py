@@ -1,0 +1,150 @@
+"""Mercado Pago notifications in: Orders API webhooks, legacy webhooks and IPN.
+
+Nothing in a notification is trusted: it only says which attempt to look at
+again. The attempt re-reads the order from Mercado Pago with the account's own
+token before anything changes (mercado.pago.qr.attempt._settle).
+"""
+
+import logging
+
+from odoo import http
+from odoo.http import request
+
+from ..mercado_pago import (
+    InvalidSignature,
+    MalformedNotification,
+    MercadoPagoError,
+    PaymentsClient,
+    UnsupportedNotification,
+    parse_notification,
+    verify_signature,
+)
+from ..models.mercado_pago_qr_account import WEBHOOK_ROUTE
+
+_logger = logging.getLogger(__name__)
+
+# Mercado Pago's bodies are small; anything larger is not from it.
+MAX_BODY = 64 * 1024
+
+
+def _answer(status, text):
+    return request.make_response(
+        text, headers=[("Content-Type", "text/plain")], status=status
+    )
+
+
+class MercadoPagoQrController(http.Controller):
+    @http.route(
+        f"{WEBHOOK_ROUTE}/<string:token>",
+        type="http",
+        auth="public",
+        methods=["POST"],
+        csrf=False,
+        save_session=False,
+    )
+    def notify(self, token, **_kwargs):
+        httprequest = request.httprequest
+        if (httprequest.content_length or 0) > MAX_BODY:
+            _logger.info("Mercado Pago notification refused: body too large")
+            return _answer(413, "too large")
+        # sudo: the URL token is the only identity of a notification's account;
+        # it is matched exactly and nothing is read before the signature check.
+        account_sudo = (
+            request.env["mercado.pago.qr.account"]
+            .sudo()
+            .search([("webhook_token", "=", token), ("active", "=", True)], limit=1)
+            if len(token) >= 16
+            else None
+        )
+        if not account_sudo:
+            _logger.info("Mercado Pago notification for an unknown URL token")
+            return _answer(404, "unknown")
+        body = httprequest.get_data(cache=False, as_text=False)[: MAX_BODY + 1]
+        query = httprequest.args.to_dict()
+        headers = httprequest.headers
+        try:
+            event = parse_notification(query, headers, body)
+        except UnsupportedNotification as error:
+            _logger.info("Mercado Pago notification ignored: %s", error)
+            return _answer(200, "ignored")
+        except MalformedNotification as error:
+            _logger.info("Mercado Pago notification malformed: %s", error)
+            return _answer(400, "malformed")
+        account_sudo._note_notification("received")
+        secret = account_sudo.webhook_secret
+        signature = headers.get("x-signature")
+        # Orders API webhooks are signed; IPN never is. A signature that is
+        # present is always checked.
+        if signature or (event.kind == "order" and secret):
+            if not secret:
+                _logger.warning(
+                    "Mercado Pago account %s: signed notification but no webhook "
+                    "secret configured",
+                    account_sudo.id,
+                )
+                account_sudo._note_notification("failure", "no webhook secret")
+                return _answer(401, "unsigned")
+            try:
+                verify_signature(
+                    signature,
+                    headers.get("x-request-id"),
+                    query.get("data.id") or query.get("id"),
+                    secret,
+                )
+            except InvalidSignature as error:
+                _logger.info(
+                    "Mercado Pago notification for account %s: bad signature (%s)",
+                    account_sudo.id,
+                    error.reason,
+                )
+                account_sudo._note_notification("failure", error.reason)
+                return _answer(401, "bad signature")
+            account_sudo._note_notification("verified")
+        attempt = self._find_attempt(account_sudo, event)
+        if not attempt:
+            _logger.info(
+                "Mercado Pago notification %s %s: no attempt of ours",
+                event.kind,
+                event.resource_id,
+            )
+            return _answer(200, "unknown id")
+        attempt._settle()
+        return _answer(200, "ok")
+
+    def _find_attempt(self, account_sudo, event):
+        """Our attempt for a notification: by order id, else by reference."""
+        Attempt = request.env["mercado.pago.qr.attempt"].sudo()
+        if event.kind == "order":
+            return Attempt.search(
+                [
+                    ("account_id", "=", account_sudo.id),
+                    ("mp_order_id", "=", event.resource_id),
+                ],
+                limit=1,
+            )
+        # Legacy topics name a payment or a merchant order: its reference is
+        # read from Mercado Pago, never taken from the body.
+        try:
+            payments = PaymentsClient(account_sudo._mp_session())
+            if event.kind == "payment":
+                resource = payments.get_payment(event.resource_id)
+            else:
+                resource = payments.get_merchant_order(event.resource_id)
+            reference = (resource or {}).get("external_reference")
+        except MercadoPagoError as error:
+            _logger.info(
+                "Mercado Pago %s %s could not be read: %s",
+                event.kind,
+                event.resource_id,
+                error,
+            )
+            return Attempt
+        if not reference:
+            return Attempt
+        return Attempt.search(
+            [
+                ("account_id", "=", account_sudo.id),
+                ("external_reference", "=", reference),
+            ],
+            limit=1,
+        )

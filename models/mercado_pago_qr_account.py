@@ -1,0 +1,473 @@
+import hashlib
+import logging
+import secrets
+import threading
+from contextlib import contextmanager
+
+import psycopg2
+
+from odoo import api, fields, models
+from odoo.exceptions import UserError, ValidationError
+from odoo.tools import SQL
+
+from ..mercado_pago import (
+    SITES,
+    AuthenticationError,
+    CatalogClient,
+    MercadoPagoError,
+    MercadoPagoSession,
+    NotFoundError,
+    RateLimitedError,
+    UnavailableError,
+)
+from ..mercado_pago import ValidationError as MpValidationError
+
+_logger = logging.getLogger(__name__)
+
+DEFAULT_API_BASE_URL = "https://api.mercadopago.com"
+WEBHOOK_ROUTE = "/pos_mercado_pago_qr/notify"
+# Not secret: Odoo's own Mercado Pago platform id, as core pos_mercado_pago sends it.
+PLATFORM_ID = "dev_cdf1cfac242111ef9fdebe8d845d0987"
+
+# One requests.Session per account and token in each worker, for keep-alive.
+_SESSIONS = {}
+_SESSIONS_LOCK = threading.Lock()
+
+
+def _site_selection(_model):
+    return [(site.site_id, f"{site.name} ({site.site_id})") for site in SITES.values()]
+
+
+class MercadoPagoQrAccount(models.Model):
+    _name = "mercado.pago.qr.account"
+    _description = "Mercado Pago QR account"
+    _order = "company_id, name"
+
+    name = fields.Char(required=True)
+    active = fields.Boolean(default=True)
+    company_id = fields.Many2one(
+        "res.company", required=True, default=lambda self: self.env.company
+    )
+    currency_id = fields.Many2one(related="company_id.currency_id")
+    environment = fields.Selection(
+        [("production", "Production"), ("test", "Test")],
+        required=True,
+        default="test",
+        help="Production charges real money. Test uses the credentials of a Mercado "
+        "Pago test seller; it is chosen here, never guessed from the token, since "
+        "test and production tokens both start with APP_USR.",
+    )
+    access_token = fields.Char(
+        copy=False,
+        groups="point_of_sale.group_pos_manager",
+        help="The seller account's access token (Your integrations > credentials).",
+    )
+    webhook_secret = fields.Char(
+        copy=False,
+        groups="point_of_sale.group_pos_manager",
+        help="The secret signature Mercado Pago shows after you save the webhook URL "
+        "of your application; used to check the x-signature of notifications.",
+    )
+    webhook_token = fields.Char(
+        copy=False,
+        readonly=True,
+        groups="point_of_sale.group_pos_manager",
+        default=lambda self: secrets.token_urlsafe(24),
+        help="Unguessable part of the notification URL that identifies this account.",
+    )
+    webhook_url = fields.Char(
+        compute="_compute_webhook_url",
+        groups="point_of_sale.group_pos_manager",
+        help="Paste this URL in Mercado Pago: Your integrations > your application > "
+        "Webhooks > Configure notifications, event 'Order (Mercado Pago)'.",
+    )
+    api_base_url = fields.Char(
+        string="API base URL",
+        required=True,
+        default=DEFAULT_API_BASE_URL,
+        help="Mercado Pago's API. Change it only to point at a Mercado Pago emulator.",
+    )
+    api_mode = fields.Selection(
+        [("orders", "Orders API"), ("v2", "Legacy in-store orders v2")],
+        string="API",
+        compute="_compute_api_mode",
+        store=True,
+        readonly=False,
+        precompute=True,
+    )
+    api_mode_reason = fields.Char(compute="_compute_api_mode_reason")
+    mp_user_id = fields.Char(string="Mercado Pago user id", readonly=True, copy=False)
+    site_id = fields.Selection(
+        _site_selection,
+        help="Mercado Pago site (country) of the account, read by Test connection.",
+    )
+    nickname = fields.Char(readonly=True, copy=False)
+    connection_state = fields.Selection(
+        [("unknown", "Not tested"), ("ok", "Connected"), ("failed", "Failed")],
+        default="unknown",
+        readonly=True,
+        copy=False,
+    )
+    connection_message = fields.Char(readonly=True, copy=False)
+    connection_checked_at = fields.Datetime(readonly=True, copy=False)
+    last_notification_at = fields.Datetime(
+        string="Last notification received", readonly=True, copy=False
+    )
+    last_verified_at = fields.Datetime(
+        string="Last notification verified", readonly=True, copy=False
+    )
+    last_signature_failure_at = fields.Datetime(
+        string="Last signature failure", readonly=True, copy=False
+    )
+    last_signature_failure_reason = fields.Char(readonly=True, copy=False)
+    store_ids = fields.One2many("mercado.pago.qr.store", "account_id", string="Stores")
+    cashbox_count = fields.Integer(compute="_compute_cashbox_count")
+
+    _webhook_token_unique = models.Constraint(
+        "unique(webhook_token)", "The notification URL token must be unique."
+    )
+
+    @api.depends("webhook_token")
+    def _compute_webhook_url(self):
+        base = self.env["ir.config_parameter"].sudo().get_param("web.base.url", "")
+        for account in self:
+            token = account.sudo().webhook_token
+            account.webhook_url = (
+                f"{base.rstrip('/')}{WEBHOOK_ROUTE}/{token}" if token else False
+            )
+
+    @api.depends("site_id")
+    def _compute_api_mode(self):
+        # A default once the site is known; an administrator's choice stays.
+        for account in self:
+            site = SITES.get(account.site_id)
+            if site and not account.api_mode:
+                account.api_mode = "orders" if site.orders_api_supported else "v2"
+
+    @api.depends("site_id", "api_mode")
+    def _compute_api_mode_reason(self):
+        for account in self:
+            site = SITES.get(account.site_id)
+            if not site:
+                account.api_mode_reason = self.env._(
+                    "Test the connection to learn the account's site; the Orders API "
+                    "is Mercado Pago's recommended API for new integrations."
+                )
+            elif site.orders_api_supported:
+                account.api_mode_reason = self.env._(
+                    "Mercado Pago recommends the Orders API, documented for QR in "
+                    "%(country)s. Choose the legacy API only for accounts that "
+                    "Mercado Pago has not moved yet.",
+                    country=site.name,
+                )
+            else:
+                account.api_mode_reason = self.env._(
+                    "Mercado Pago does not document the Orders API for QR in "
+                    "%(country)s yet (currency %(currency)s): the legacy in-store "
+                    "orders v2 is the safe default.",
+                    country=site.name,
+                    currency=site.currency,
+                )
+
+    def _compute_cashbox_count(self):
+        groups = self.env["mercado.pago.qr.cashbox"]._read_group(
+            [("account_id", "in", self.ids)], ["account_id"], ["__count"]
+        )
+        counts = {account.id: count for account, count in groups}
+        for account in self:
+            account.cashbox_count = counts.get(account.id, 0)
+
+    @api.constrains("site_id", "company_id")
+    def _check_site_currency(self):
+        for account in self:
+            site = SITES.get(account.site_id)
+            if site and account.company_id.currency_id.name != site.currency:
+                raise ValidationError(
+                    self.env._(
+                        "The Mercado Pago account %(account)s belongs to %(country)s "
+                        "and charges in %(site_currency)s, but the company "
+                        "%(company)s keeps its books in %(company_currency)s. Use a "
+                        "company whose currency is %(site_currency)s.",
+                        account=account.name,
+                        country=site.name,
+                        site_currency=site.currency,
+                        company=account.company_id.name,
+                        company_currency=account.company_id.currency_id.name,
+                    )
+                )
+
+    # -- talking to Mercado Pago ----------------------------------------------
+
+    def _mp_session(self):
+        """The account's HTTP session; the token is read with sudo here only."""
+        self.ensure_one()
+        token = self.sudo().access_token
+        if not token:
+            raise UserError(
+                self.env._(
+                    "Set the access token of the Mercado Pago account %(account)s.",
+                    account=self.name,
+                )
+            )
+        base_url = (self.api_base_url or DEFAULT_API_BASE_URL).rstrip("/")
+        key = (self.id, base_url, hashlib.sha256(token.encode()).hexdigest())
+        with _SESSIONS_LOCK:
+            session = _SESSIONS.get(key)
+            if session is None:
+                for stale in [k for k in _SESSIONS if k[0] == self.id]:
+                    _SESSIONS.pop(stale).close()
+                session = MercadoPagoSession(
+                    token, base_url=base_url, platform_id=PLATFORM_ID
+                )
+                _SESSIONS[key] = session
+        return session
+
+    def _catalog(self):
+        return CatalogClient(self._mp_session())
+
+    @contextmanager
+    def _mp_errors(self, what):
+        """Turn Mercado Pago errors into messages an administrator can act on.
+
+        `what` names the thing being done ("the store Centro"). Messages never
+        carry the token: the client scrubs Mercado Pago's text.
+        """
+        try:
+            yield
+        except AuthenticationError as error:
+            raise UserError(
+                self.env._(
+                    "Mercado Pago rejected the credentials of the account %(account)s "
+                    "while saving %(what)s. Check the access token (and that it "
+                    "belongs to the %(environment)s environment). Mercado Pago said: "
+                    "%(message)s",
+                    account=self.name,
+                    what=what,
+                    environment=self.environment,
+                    message=error.message or error.code or error.status,
+                )
+            ) from None
+        except MpValidationError as error:
+            raise UserError(self._validation_message(what, error)) from None
+        except NotFoundError as error:
+            raise UserError(
+                self.env._(
+                    "Mercado Pago does not know %(what)s (it may have been deleted "
+                    "there, or created with another account). Mercado Pago said: "
+                    "%(message)s",
+                    what=what,
+                    message=error.message or error.code,
+                )
+            ) from None
+        except (UnavailableError, RateLimitedError) as error:
+            _logger.warning("Mercado Pago unreachable for %s: %s", what, error)
+            raise UserError(
+                self.env._(
+                    "Mercado Pago is unreachable right now, so %(what)s was not "
+                    "saved there. Nothing was half-done: try again in a moment.",
+                    what=what,
+                )
+            ) from None
+        except MercadoPagoError as error:
+            raise UserError(
+                self.env._(
+                    "Mercado Pago refused %(what)s: %(message)s",
+                    what=what,
+                    message=error.message or error.code,
+                )
+            ) from None
+
+    def _validation_message(self, what, error):
+        hints = {
+            "name": self.env._("the name is not accepted (at most 45 characters)"),
+            "location": self.env._("the address is incomplete"),
+            "location.street_name": self.env._("street name not accepted"),
+            "location.street_number": self.env._("street number not accepted"),
+            "location.city_name": self.env._("city name not recognised for this state"),
+            "location.state_name": self.env._(
+                "state name not recognised for this country"
+            ),
+            "location.latitude": self.env._(
+                "the coordinates are outside the account's country"
+            ),
+            "location.longitude": self.env._(
+                "the coordinates are outside the account's country"
+            ),
+            "business_hours": self.env._(
+                "business hours not accepted (HH:MM, at most 4 ranges a day)"
+            ),
+            "category": self.env._("category not valid for this country"),
+            "external_id": self.env._(
+                "external id not accepted (letters and digits only)"
+            ),
+            "external_store_id": self.env._("the store is not known to Mercado Pago"),
+        }
+        field = error.field or ""
+        hint = hints.get(field)
+        if hint is None and "coordinates" in (error.message or "").lower():
+            hint = hints["location.latitude"]
+        if hint is None:
+            hint = error.message or error.code or ""
+        return self.env._(
+            "Mercado Pago refused %(what)s: %(hint)s. (Mercado Pago field: %(field)s, "
+            "code: %(code)s)",
+            what=what,
+            hint=hint,
+            field=field or "-",
+            code=error.code or "-",
+        )
+
+    def action_test_connection(self):
+        """Read GET /users/me and give a clear verdict."""
+        self.ensure_one()
+        try:
+            with self._mp_errors(self.env._("the connection test")):
+                me = self._catalog().users_me()
+        except UserError as error:
+            self.write(
+                {
+                    "connection_state": "failed",
+                    "connection_message": str(error),
+                    "connection_checked_at": fields.Datetime.now(),
+                }
+            )
+            return self._notify(str(error), "danger")
+        site = SITES.get(me.get("site_id"))
+        if site is None:
+            message = self.env._(
+                "Connected, but Mercado Pago's site %(site)s is not one where QR in "
+                "the attended model is available (Argentina, Brazil, Chile, Colombia, "
+                "Mexico, Peru, Uruguay).",
+                site=me.get("site_id"),
+            )
+            self.write(
+                {
+                    "connection_state": "failed",
+                    "connection_message": message,
+                    "connection_checked_at": fields.Datetime.now(),
+                }
+            )
+            return self._notify(message, "danger")
+        self.write(
+            {
+                "mp_user_id": str(me.get("id")),
+                "nickname": me.get("nickname"),
+                "site_id": site.site_id,
+                "connection_state": "ok",
+                "connection_message": self.env._(
+                    "Connected to %(nickname)s (user %(user)s, %(country)s).",
+                    nickname=me.get("nickname") or "-",
+                    user=me.get("id"),
+                    country=site.name,
+                ),
+                "connection_checked_at": fields.Datetime.now(),
+            }
+        )
+        return self._notify(self.connection_message, "success")
+
+    def _notify(self, message, kind):
+        return {
+            "type": "ir.actions.client",
+            "tag": "display_notification",
+            "params": {
+                "title": self.env._("Mercado Pago"),
+                "message": message,
+                "type": kind,
+                "sticky": kind == "danger",
+                "next": {"type": "ir.actions.act_window_close"},
+            },
+        }
+
+    def _require_user_id(self):
+        self.ensure_one()
+        if not self.mp_user_id:
+            self.action_test_connection()
+        if not self.mp_user_id:
+            raise UserError(
+                self.env._(
+                    "Test the connection of the Mercado Pago account %(account)s "
+                    "first: %(message)s",
+                    account=self.name,
+                    message=self.connection_message or "",
+                )
+            )
+        return self.mp_user_id
+
+    def _note_notification(self, kind, reason=None):
+        """Webhook health, best effort: in its own short transaction, at most
+        every few seconds per account, so notifications never queue on this row.
+        """
+        self.ensure_one()
+        column = {
+            "received": "last_notification_at",
+            "verified": "last_verified_at",
+            "failure": "last_signature_failure_at",
+        }[kind]
+        try:
+            with self.env.registry.cursor() as cr:
+                cr.execute(
+                    SQL(
+                        """UPDATE mercado_pago_qr_account
+                              SET %(col)s = now() AT TIME ZONE 'UTC',
+                                  last_signature_failure_reason = CASE
+                                      WHEN %(failure)s THEN %(reason)s
+                                      ELSE last_signature_failure_reason END
+                            WHERE id = %(id)s
+                              AND (%(col)s IS NULL
+                                   OR %(col)s < now() AT TIME ZONE 'UTC'
+                                                - interval '5 seconds')""",
+                        col=SQL.identifier(column),
+                        failure=kind == "failure",
+                        reason=(reason or "")[:200],
+                        id=self.id,
+                    )
+                )
+        except psycopg2.Error as error:
+            # Health is informative; a concurrent update must not fail the
+            # notification itself.
+            _logger.debug("Webhook health not updated: %s", error)
+
+    def action_regenerate_webhook_token(self):
+        for account in self:
+            account.sudo().webhook_token = secrets.token_urlsafe(24)
+
+    def action_import_from_mercado_pago(self):
+        """Import the account's stores and cashboxes, matched by external id."""
+        self.ensure_one()
+        user_id = self._require_user_id()
+        catalog = self._catalog()
+        Store = self.env["mercado.pago.qr.store"]
+        Cashbox = self.env["mercado.pago.qr.cashbox"]
+        with self._mp_errors(self.env._("the import")):
+            remote_stores = catalog.search_stores(user_id)
+            remote_pos = catalog.search_pos()
+        stores = Store.browse()
+        for remote in remote_stores:
+            stores |= Store._import_remote(self, remote)
+        cashboxes = Cashbox.browse()
+        for remote in remote_pos:
+            store = stores.filtered(
+                lambda s, r=remote: s.mp_store_id == str(r.get("store_id"))
+            )
+            if store:
+                cashboxes |= Cashbox._import_remote(store[:1], remote)
+        return self._notify(
+            self.env._(
+                "Imported %(stores)s store(s) and %(cashboxes)s cashbox(es) from "
+                "Mercado Pago.",
+                stores=len(stores),
+                cashboxes=len(cashboxes),
+            ),
+            "success",
+        )
+
+    def action_view_stores(self):
+        self.ensure_one()
+        return {
+            "type": "ir.actions.act_window",
+            "name": self.env._("Stores"),
+            "res_model": "mercado.pago.qr.store",
+            "view_mode": "list,form",
+            "domain": [("account_id", "=", self.id)],
+            "context": {"default_account_id": self.id},
+        }

@@ -1,0 +1,925 @@
+"""One row per attempt to charge a POS payment line by QR: the truth.
+
+Notifications, the POS's polling and the cron are three doors into the same
+room, `_settle`, which re-reads the order from Mercado Pago and moves the row
+forward under a row lock. The browser and notification bodies never decide.
+"""
+
+import base64
+import io
+import json
+import logging
+import uuid
+from datetime import timedelta
+from decimal import Decimal, InvalidOperation
+
+import psycopg2
+import qrcode
+
+from odoo import api, fields, models
+from odoo.exceptions import UserError
+
+from ..mercado_pago import (
+    SITES,
+    ConflictError,
+    ItemLine,
+    MercadoPagoError,
+    NotFoundError,
+    PaymentsClient,
+    QrOrderRequest,
+    RateLimitedError,
+    UnavailableError,
+    build_items,
+    currency_decimals,
+    from_minor_units,
+    make_external_reference,
+    qr_orders_client,
+    quantize,
+    to_minor_units,
+)
+from ..mercado_pago import ValidationError as MpValidationError
+
+_logger = logging.getLogger(__name__)
+
+BUS_CHANNEL = "MERCADO_PAGO_QR"
+# States the cashier is still waiting on.
+OPEN_STATES = ("new", "waiting", "cancelling")
+# States in which the customer's money reached the seller.
+MONEY_STATES = ("paid", "late", "review")
+# Re-check Mercado Pago after a grace period for the notification, then back
+# off (Mercado Pago allows polling only as a contingency; about every 5 s).
+RECHECK_DELAYS = (5, 5, 5, 5, 5, 10, 10, 15, 20, 30, 60)
+DEFAULT_EXPIRY_MINUTES = 5
+# Orders API items: at most 10.
+ORDERS_API_MAX_ITEMS = 10
+
+
+def _new_key(_model=None):
+    return str(uuid.uuid4())
+
+
+def _number(value):
+    """A decimal from the POS, or None for anything that is not a number."""
+    try:
+        number = Decimal(str(value))
+    except (InvalidOperation, ValueError):
+        return None
+    return number if number.is_finite() else None
+
+
+def _clean_lines(lines):
+    """Keep only what the server uses of the POS's order lines: product ids
+    and numbers (the item breakdown only; the charged amount is checked on its
+    own). Anything malformed is dropped, not trusted."""
+    if not isinstance(lines, list):
+        return []
+    clean = []
+    for line in lines[:500]:
+        if not isinstance(line, dict):
+            continue
+        qty = _number(line.get("qty"))
+        subtotal = _number(line.get("price_subtotal_incl"))
+        try:
+            product_id = int(line.get("product_id") or 0)
+        except (TypeError, ValueError):
+            product_id = 0
+        if qty is None or subtotal is None:
+            continue
+        clean.append(
+            {
+                "product_id": product_id,
+                "qty": str(qty),
+                "price_subtotal_incl": str(subtotal),
+            }
+        )
+    return clean
+
+
+class MercadoPagoQrAttempt(models.Model):
+    _name = "mercado.pago.qr.attempt"
+    _inherit = ["mail.thread", "mail.activity.mixin"]  # noqa: RUF012
+    _description = "Mercado Pago QR payment attempt"
+    _check_company_auto = True
+    _order = "id desc"
+    _rec_name = "external_reference"
+
+    company_id = fields.Many2one("res.company", required=True, index=True)
+    config_id = fields.Many2one("pos.config", required=True, check_company=True)
+    session_id = fields.Many2one("pos.session", check_company=True, index=True)
+    payment_method_id = fields.Many2one(
+        "pos.payment.method", required=True, check_company=True
+    )
+    account_id = fields.Many2one(
+        "mercado.pago.qr.account", required=True, check_company=True, index=True
+    )
+    cashbox_id = fields.Many2one(
+        "mercado.pago.qr.cashbox", required=True, check_company=True, index=True
+    )
+    api_mode = fields.Selection(
+        [("orders", "Orders API"), ("v2", "Legacy in-store orders v2")], required=True
+    )
+    mode = fields.Selection(
+        [("static", "Static (sticker)"), ("hybrid", "Hybrid (sticker and screen)")],
+        required=True,
+        default="static",
+    )
+    order_uuid = fields.Char(string="POS order uuid", index=True)
+    line_uuid = fields.Char(string="POS payment line uuid", required=True, index=True)
+    pos_order_id = fields.Many2one(
+        "pos.order", index="btree_not_null", check_company=True, tracking=True
+    )
+    pos_payment_id = fields.Many2one("pos.payment", index="btree_not_null")
+    currency_id = fields.Many2one("res.currency", required=True)
+    # Money in the currency's minor units: integers, never floats.
+    amount_minor = fields.Integer(required=True)
+    paid_minor = fields.Integer(readonly=True)
+    amount = fields.Monetary(compute="_compute_amounts")
+    amount_paid = fields.Monetary(compute="_compute_amounts")
+    external_reference = fields.Char(readonly=True, copy=False, index=True)
+    idempotency_key = fields.Char(readonly=True, copy=False, default=_new_key)
+    cancel_key = fields.Char(readonly=True, copy=False, default=_new_key)
+    mp_order_id = fields.Char(string="Mercado Pago order", readonly=True, index=True)
+    mp_payment_id = fields.Char(string="Mercado Pago payment", readonly=True)
+    operation_number = fields.Char(readonly=True)
+    qr_data = fields.Char(readonly=True)
+    state = fields.Selection(
+        [
+            ("new", "Sending"),
+            ("waiting", "Waiting for the customer"),
+            ("cancelling", "Cancelling"),
+            ("paid", "Paid"),
+            ("rejected", "Rejected"),
+            ("expired", "Expired"),
+            ("cancelled", "Cancelled"),
+            ("failed", "Failed"),
+            ("review", "Paid, to review"),
+            ("late", "Paid late"),
+            ("forced", "Forced done"),
+        ],
+        default="new",
+        required=True,
+        index=True,
+        readonly=True,
+    )
+    message = fields.Char(readonly=True, help="What the cashier was told.")
+    expires_at = fields.Datetime(readonly=True)
+    next_check_at = fields.Datetime(readonly=True, index=True)
+    check_count = fields.Integer(readonly=True)
+    last_version = fields.Integer(readonly=True)
+    paid_at = fields.Datetime(readonly=True)
+    forced_by_id = fields.Many2one("res.users", readonly=True)
+    forced_at = fields.Datetime(readonly=True)
+    last_payload = fields.Text(readonly=True, help="Mercado Pago's last answer.")
+    # What the order was built from, so a retry sends the very same request
+    # (Mercado Pago answers 409 to a reused idempotency key with another body).
+    push_lines = fields.Text(readonly=True)
+    # The push failed in a way that may still have created the order: it is
+    # looked up and closed later, so nothing is paid behind the cashier's back.
+    push_unknown = fields.Boolean(readonly=True)
+    # A cancelled, expired or rejected attempt is read once more by the cron
+    # after it closed: money that arrived anyway becomes a late payment.
+    closed_verified = fields.Boolean(readonly=True)
+    refund_ids = fields.One2many("mercado.pago.qr.refund", "attempt_id")
+    fee_minor = fields.Integer(readonly=True, help="Mercado Pago's fee, minor units.")
+    refunded_minor = fields.Integer(compute="_compute_refunded_minor", store=True)
+    # For the accountant's views (stored, so they pivot); the minor units above
+    # stay the source of truth.
+    gross = fields.Monetary(compute="_compute_money", store=True)
+    fee = fields.Monetary(compute="_compute_money", store=True)
+    net = fields.Monetary(compute="_compute_money", store=True)
+    refunded = fields.Monetary(compute="_compute_money", store=True)
+    resolution = fields.Selection(
+        [
+            ("none", "Nothing to do"),
+            ("attention", "Needs attention"),
+            ("resolved", "Resolved"),
+        ],
+        default="none",
+        required=True,
+        index=True,
+        tracking=True,
+    )
+    resolution_note = fields.Char(tracking=True)
+    expiry_seconds = fields.Integer(readonly=True)
+
+    _external_reference_unique = models.Constraint(
+        "unique(external_reference)", "The external reference must be unique."
+    )
+
+    @api.depends("refund_ids.state", "refund_ids.amount_minor")
+    def _compute_refunded_minor(self):
+        for attempt in self:
+            attempt.refunded_minor = sum(
+                attempt.refund_ids.filtered(lambda r: r.state == "done").mapped(
+                    "amount_minor"
+                )
+            )
+
+    @api.depends("paid_minor", "fee_minor", "refunded_minor", "currency_id", "state")
+    def _compute_money(self):
+        for attempt in self:
+            code = attempt.currency_id.name
+            received = attempt.state in MONEY_STATES and code
+            if not received:
+                attempt.gross = attempt.fee = attempt.net = attempt.refunded = 0.0
+                continue
+            gross = from_minor_units(attempt.paid_minor, code)
+            fee = from_minor_units(attempt.fee_minor, code)
+            attempt.gross = float(gross)
+            attempt.fee = float(fee)
+            attempt.net = float(gross - fee)
+            attempt.refunded = float(from_minor_units(attempt.refunded_minor, code))
+
+    @api.depends("amount_minor", "paid_minor", "currency_id")
+    def _compute_amounts(self):
+        for attempt in self:
+            code = attempt.currency_id.name
+            if not code:
+                attempt.amount = attempt.amount_paid = 0.0
+                continue
+            attempt.amount = float(from_minor_units(attempt.amount_minor, code))
+            attempt.amount_paid = float(from_minor_units(attempt.paid_minor, code))
+
+    # -- helpers ---------------------------------------------------------------
+
+    def _amount_to_minor(self, amount):
+        number = _number(amount)
+        if number is None:
+            raise UserError(self.env._("The amount is not a number."))
+        return to_minor_units(abs(number), self.currency_id.name)
+
+    def _decimal(self, minor):
+        return from_minor_units(minor, self.currency_id.name)
+
+    def _client(self):
+        account = self.account_id
+        return qr_orders_client(
+            self.api_mode, account._mp_session(), account.mp_user_id
+        )
+
+    def _lock(self, wait_seconds=2):
+        """Row lock for the one writer; False if another holder keeps it."""
+        self.ensure_one()
+        cr = self.env.cr
+        try:
+            with cr.savepoint(flush=False):
+                cr.execute(
+                    "SET LOCAL lock_timeout = %s", (f"{int(wait_seconds * 1000)}ms",)
+                )
+                cr.execute(
+                    "SELECT id FROM mercado_pago_qr_attempt WHERE id = %s FOR UPDATE",
+                    (self.id,),
+                )
+                cr.execute("SET LOCAL lock_timeout = 0")
+        except psycopg2.errors.LockNotAvailable:
+            return False
+        self.invalidate_recordset()
+        return True
+
+    def _schedule_next_check(self, now=None):
+        now = now or fields.Datetime.now()
+        delay = RECHECK_DELAYS[min(self.check_count, len(RECHECK_DELAYS) - 1)]
+        return now + timedelta(seconds=delay)
+
+    def _notify_pos(self):
+        for attempt in self:
+            attempt.config_id._notify(
+                BUS_CHANNEL,
+                {"attempt_id": attempt.id, "line_uuid": attempt.line_uuid},
+            )
+
+    def _record(self, state, remote=None, message=None):
+        vals = {"state": state}
+        if message is not None:
+            vals["message"] = message
+        if remote is not None:
+            vals["last_payload"] = json.dumps(remote.raw, default=str)[:20000]
+            if remote.order_id and not self.mp_order_id:
+                vals["mp_order_id"] = remote.order_id
+            if remote.payment_ids:
+                vals["mp_payment_id"] = remote.payment_ids[-1]
+            if remote.operation_number:
+                vals["operation_number"] = remote.operation_number
+            if remote.version:
+                vals["last_version"] = remote.version
+            if remote.paid_amount is not None and remote.currency:
+                vals["paid_minor"] = to_minor_units(
+                    remote.paid_amount, self.currency_id.name
+                )
+        if state in MONEY_STATES and not self.paid_at:
+            vals["paid_at"] = fields.Datetime.now()
+        changed = state != self.state
+        self.write(vals)
+        if changed and state in MONEY_STATES:
+            self._fetch_fee()
+        if changed and state in ("late", "review"):
+            self._needs_attention()
+        if changed:
+            self._notify_pos()
+
+    # -- the push --------------------------------------------------------------
+
+    @api.model
+    def _start(self, method, session, payload):
+        """Store the attempt, commit, then push the order to the cashbox.
+
+        Runs in its own cursor (see `_in_own_transaction`): the row and its
+        idempotency key are committed before Mercado Pago is called, so a crash
+        or a timeout can always be resumed with the same key.
+        """
+        config = session.config_id
+        cashbox = config.mp_qr_cashbox_id
+        account = method.mp_qr_account_id
+        currency = config.currency_id
+        code = currency.name
+        site = SITES.get(account.site_id)
+        if site and site.currency != code:
+            raise UserError(
+                self.env._(
+                    "This Point of Sale sells in %(pos)s but the Mercado Pago account "
+                    "charges in %(mp)s.",
+                    pos=code,
+                    mp=site.currency,
+                )
+            )
+        amount = _number(payload.get("amount"))
+        if amount is None:
+            raise UserError(self.env._("The amount to charge is not a number."))
+        amount = quantize(amount, code)
+        if amount <= 0:
+            raise UserError(self.env._("A Mercado Pago QR charge must be positive."))
+        line_uuid = str(payload.get("line_uuid") or "")[:64]
+        if not line_uuid:
+            raise UserError(self.env._("The payment line has no id."))
+        existing = self.search(
+            [("line_uuid", "=", line_uuid), ("state", "in", OPEN_STATES)], limit=1
+        )
+        if existing and existing.amount_minor == to_minor_units(amount, code):
+            # The POS asked twice (a retried RPC): same line, same attempt.
+            return existing
+        existing._cancel_for_new_attempt()
+        expiry = method.mp_qr_expiry_minutes or DEFAULT_EXPIRY_MINUTES
+        mode = method.mp_qr_mode if account.api_mode == "orders" else "static"
+        attempt = self.create(
+            {
+                "company_id": config.company_id.id,
+                "config_id": config.id,
+                "session_id": session.id,
+                "payment_method_id": method.id,
+                "account_id": account.id,
+                "cashbox_id": cashbox.id,
+                "api_mode": account.api_mode,
+                "mode": mode or "static",
+                "order_uuid": payload.get("order_uuid"),
+                "line_uuid": line_uuid,
+                "currency_id": currency.id,
+                "amount_minor": to_minor_units(amount, code),
+                "expires_at": fields.Datetime.now() + timedelta(minutes=expiry),
+                "expiry_seconds": expiry * 60,
+                "push_lines": json.dumps(_clean_lines(payload.get("lines") or [])),
+                "message": self.env._("Sending the order to Mercado Pago..."),
+            }
+        )
+        attempt.external_reference = make_external_reference(
+            "odoo", attempt.id, line_uuid.replace("-", "")[:12]
+        )
+        attempt.next_check_at = attempt._schedule_next_check()
+        request = attempt._order_request()
+        # Commit point: the attempt and its idempotency key exist before the call.
+        self.env.cr.commit()  # pylint: disable=invalid-commit
+        attempt._clear_cashbox()
+        attempt._push(request)
+        return attempt
+
+    def _order_request(self):
+        """The Mercado Pago order, built here from the order lines' products."""
+        code = self.currency_id.name
+        lines = json.loads(self.push_lines or "[]")
+        amount = self._decimal(self.amount_minor)
+        products = (
+            self.env["product.product"]
+            .browse(
+                [int(line["product_id"]) for line in lines if line.get("product_id")]
+            )
+            .exists()
+        )
+        names = {p.id: p.display_name for p in products}
+        items = []
+        for line in lines:
+            qty = Decimal(str(line.get("qty") or 0))
+            subtotal = quantize(
+                Decimal(str(line.get("price_subtotal_incl") or 0)), code
+            )
+            if qty <= 0 or subtotal <= 0:
+                continue
+            unit = (subtotal / qty).quantize(
+                Decimal(1).scaleb(-currency_decimals(code))
+            )
+            title = names.get(int(line.get("product_id") or 0)) or self.env._("Item")
+            items.append(ItemLine(title, qty, unit, code=str(line.get("product_id"))))
+        max_items = ORDERS_API_MAX_ITEMS if self.api_mode == "orders" else None
+        built = build_items(
+            items,
+            amount,
+            code,
+            max_items=max_items,
+            fold_title=self.env._("Other items"),
+            sale_title=self.env._("Sale"),
+        )
+        cashbox = self.cashbox_id
+        return QrOrderRequest(
+            external_reference=self.external_reference,
+            external_pos_id=cashbox.external_id,
+            external_store_id=cashbox.store_id.external_id,
+            total=amount,
+            currency=code,
+            description=self.config_id.name[:150],
+            items=[
+                ItemLine(i.title, Decimal(i.quantity), i.unit_price, code=i.code)
+                for i in built
+            ],
+            expires_in_seconds=self.expiry_seconds,
+            mode=self.mode,
+            notification_url=self.account_id.sudo().webhook_url
+            if self.api_mode == "v2"
+            else None,
+            title=self.config_id.name[:256],
+        )
+
+    def _clear_cashbox(self):
+        """Cancel what our earlier attempts left waiting on this cashbox's QR."""
+        others = self.search(
+            [
+                ("cashbox_id", "=", self.cashbox_id.id),
+                ("state", "in", OPEN_STATES),
+                ("id", "!=", self.id),
+            ]
+        )
+        for other in others:
+            other._cancel_remote(reason="cleared")
+
+    def _cancel_for_new_attempt(self):
+        for attempt in self:
+            attempt._cancel_remote(reason="replaced")
+
+    def _push(self, request):
+        self.ensure_one()
+        try:
+            remote = self._client().create(request, self.idempotency_key)
+        except UnavailableError as error:
+            self.push_unknown = error.unknown_outcome
+            self._record("failed", message=self._unreachable_message())
+            if self.push_unknown:
+                # The order may exist: close it now if Mercado Pago is back, so
+                # nobody pays a line the cashier was told failed.
+                self._close_unknown_push()
+            return
+        except (MercadoPagoError, UserError) as error:
+            self._record("failed", message=self._push_error_message(error))
+            return
+        self.write({"qr_data": remote.qr_data or False})
+        self._record(
+            "waiting",
+            remote,
+            self.env._("Waiting for the customer to scan and pay."),
+        )
+
+    def _unreachable_message(self):
+        return self.env._(
+            "Mercado Pago cannot be reached right now. Nothing was charged: try "
+            "again, or take another payment method."
+        )
+
+    def _push_error_message(self, error):
+        if isinstance(error, ConflictError):
+            return self.env._(
+                "Another order is still waiting on this QR at Mercado Pago; it "
+                "expires soon. Try again in a moment."
+            )
+        if isinstance(error, NotFoundError):
+            return self.env._(
+                "Mercado Pago does not know this till's cashbox. Ask a manager to "
+                "save the cashbox in Mercado Pago again."
+            )
+        if isinstance(error, MpValidationError):
+            return self.env._(
+                "Mercado Pago refused the order (%(field)s): %(message)s",
+                field=error.field or "-",
+                message=error.message or error.code,
+            )
+        if isinstance(error, MercadoPagoError):
+            return self.env._(
+                "Mercado Pago refused the order: %(message)s",
+                message=error.message or error.code,
+            )
+        return str(error)
+
+    # -- the one room: re-read and move forward ---------------------------------
+
+    def _settle(self, force_read=False):
+        """Re-read from Mercado Pago and record the result, once, under a lock.
+
+        Returns True when the attempt moved. A caller that finds the row locked
+        or final does nothing: another door is already handling it.
+        """
+        self.ensure_one()
+        if not self._lock():
+            return False
+        if self.state not in OPEN_STATES and self.state not in (
+            "cancelled",
+            "expired",
+            "rejected",
+            "failed",
+        ):
+            return False
+        before = self.state
+        now = fields.Datetime.now()
+        if self.state == "new":
+            self._resend()
+            return self.state != before
+        if self.state == "failed":
+            if self.push_unknown:
+                self._close_unknown_push()
+            return self.state != before
+        try:
+            remote = self._client().get(
+                self._remote_ref(), external_pos_id=self.cashbox_id.external_id
+            )
+        except MercadoPagoError as error:
+            _logger.info("Attempt %s: re-read failed: %s", self.id, error)
+            self.write(
+                {
+                    "check_count": self.check_count + 1,
+                    "next_check_at": self._schedule_next_check(now),
+                }
+            )
+            return False
+        self.write(
+            {
+                "check_count": self.check_count + 1,
+                "next_check_at": self._schedule_next_check(now),
+            }
+        )
+        self._apply_remote(remote, now)
+        return self.state != before
+
+    def _remote_ref(self):
+        return (
+            self.mp_order_id if self.api_mode == "orders" else self.external_reference
+        )
+
+    def _resend(self):
+        """An earlier push had an unknown outcome: the same key finds it again."""
+        if self.expires_at and fields.Datetime.now() >= self.expires_at:
+            self._record("expired", message=self._expired_message())
+            return
+        self._push(self._order_request())
+
+    def _close_unknown_push(self):
+        """A push whose outcome is unknown: find the order, close it, and keep
+        any money that came anyway as a late payment."""
+        try:
+            if self.api_mode == "orders" and not self.mp_order_id:
+                # The same key returns the order if it was created.
+                remote = self._client().create(
+                    self._order_request(), self.idempotency_key
+                )
+                self.mp_order_id = remote.order_id
+            remote = self._client().cancel(
+                self._remote_ref(),
+                self.cancel_key,
+                external_pos_id=self.cashbox_id.external_id,
+            )
+        except MercadoPagoError as error:
+            _logger.info("Attempt %s: unknown push still open: %s", self.id, error)
+            self.next_check_at = self._schedule_next_check()
+            return
+        self.push_unknown = False
+        if remote.money_received:
+            self._apply_remote(remote, fields.Datetime.now())
+
+    def _expired_message(self):
+        return self.env._(
+            "The QR order expired before the customer paid. Send it again or take "
+            "another payment method."
+        )
+
+    def _apply_remote(self, remote, now):
+        code = self.currency_id.name
+        if remote.money_received or (remote.paid_amount or 0) > 0:
+            # Money arrived (on v2 an approved payment short of the total
+            # leaves the merchant order open): it is checked, never ignored.
+            requested = self._decimal(self.amount_minor)
+            same = remote.currency == code and remote.paid_amount == requested
+            if not same:
+                self._record(
+                    "review",
+                    remote,
+                    self.env._(
+                        "Mercado Pago received %(paid)s %(currency)s instead of "
+                        "%(requested)s %(code)s. The payment was not accepted: a "
+                        "manager must review it.",
+                        paid=remote.paid_amount,
+                        currency=remote.currency or "?",
+                        requested=requested,
+                        code=code,
+                    ),
+                )
+            elif self.state in OPEN_STATES:
+                self._record(
+                    "paid",
+                    remote,
+                    self.env._(
+                        "Paid. Mercado Pago operation %(number)s.",
+                        number=remote.operation_number or "-",
+                    ),
+                )
+            else:
+                # The line was given up (cancelled, expired, rejected) but the
+                # money arrived: never dropped, surfaced as a late payment.
+                self._record(
+                    "late",
+                    remote,
+                    self.env._(
+                        "Paid after the line was closed. A manager must attach it "
+                        "to an order or refund it."
+                    ),
+                )
+            return
+        if self.state not in OPEN_STATES:
+            return
+        if remote.status == "rejected" or remote.raw_status == "action_required":
+            # Close the order so a later scan cannot pay a line the cashier
+            # was told failed; if the customer paid meanwhile, that wins.
+            self._cancel_remote(reason="rejected")
+            return
+        if remote.status == "expired" or (
+            remote.status == "unknown" and self.expires_at and now > self.expires_at
+        ):
+            self._record("expired", remote, self._expired_message())
+        elif remote.status == "canceled":
+            self._record("cancelled", remote, self.env._("The QR order was cancelled."))
+
+    # -- after the sale: fees, late money, the cron ----------------------------
+
+    def _fetch_fee(self):
+        """Mercado Pago's fee on the payment, so the deposit matches the net."""
+        number = next(
+            (
+                n
+                for n in (self.operation_number, self.mp_payment_id)
+                if n and n.isdigit()
+            ),
+            None,
+        )
+        if not number:
+            return
+        try:
+            payment = PaymentsClient(self.account_id._mp_session()).get_payment(number)
+        except MercadoPagoError as error:
+            _logger.info("Attempt %s: fee not read: %s", self.id, error)
+            return
+        fee = sum(
+            (
+                Decimal(str(d.get("amount") or 0))
+                for d in (payment or {}).get("fee_details") or []
+                if d.get("fee_payer", "collector") == "collector"
+            ),
+            Decimal(0),
+        )
+        self.fee_minor = to_minor_units(fee, self.currency_id.name)
+
+    def _needs_attention(self):
+        """Money nobody is waiting for: an item and an activity for managers."""
+        managers = self.env.ref("point_of_sale.group_pos_manager").all_user_ids
+        manager = managers.filtered(lambda u: self.company_id in u.company_ids)[:1]
+        for attempt in self:
+            attempt.resolution = "attention"
+            if manager:
+                attempt.activity_schedule(
+                    "mail.mail_activity_data_todo",
+                    summary=self.env._("Mercado Pago QR payment to handle"),
+                    note=attempt.message,
+                    user_id=manager.id,
+                )
+
+    def action_mark_resolved(self):
+        """A manager attached the money to an order, or handled it otherwise."""
+        for attempt in self:
+            attempt.write(
+                {
+                    "resolution": "resolved",
+                    "resolution_note": attempt.resolution_note
+                    or (
+                        attempt.pos_order_id
+                        and self.env._(
+                            "Attached to order %(order)s.",
+                            order=attempt.pos_order_id.name,
+                        )
+                    )
+                    or self.env._("Resolved by %(user)s.", user=self.env.user.name),
+                }
+            )
+            attempt.activity_ids.action_feedback(feedback=attempt.resolution_note)
+        return True
+
+    def action_refund(self):
+        self.ensure_one()
+        return {
+            "type": "ir.actions.act_window",
+            "name": self.env._("Refund through Mercado Pago"),
+            "res_model": "mercado.pago.qr.refund.wizard",
+            "view_mode": "form",
+            "target": "new",
+            "context": {"default_attempt_id": self.id},
+        }
+
+    @api.model
+    def _reconcile_domain(self, now):
+        grace = now - timedelta(minutes=2)
+        return [
+            "|",
+            "|",
+            "&",
+            ("state", "in", OPEN_STATES),
+            "|",
+            ("expires_at", "<", now),
+            ("next_check_at", "<", grace),
+            "&",
+            ("state", "=", "failed"),
+            ("push_unknown", "=", True),
+            "&",
+            "&",
+            ("state", "in", ("cancelled", "expired", "rejected")),
+            ("closed_verified", "=", False),
+            ("write_date", "<", grace),
+        ]
+
+    @api.model
+    def _cron_reconcile(self, batch_size=200):
+        """Settle what nobody is watching: one Mercado Pago read per attempt per
+        run, row by row with SKIP LOCKED so a webhook never waits on the cron,
+        progress committed as it goes; Retry-After stops the run."""
+        now = fields.Datetime.now()
+        ids = self.search(self._reconcile_domain(now), order="id").ids
+        done = 0
+        for start in range(0, len(ids), batch_size):
+            for attempt_id in ids[start : start + batch_size]:
+                self.env.cr.execute(
+                    "SELECT id FROM mercado_pago_qr_attempt WHERE id = %s "
+                    "FOR UPDATE SKIP LOCKED",
+                    (attempt_id,),
+                )
+                if not self.env.cr.fetchone():
+                    continue  # a webhook or the POS is on it right now
+                attempt = self.browse(attempt_id)
+                try:
+                    attempt._reconcile_one(now)
+                except RateLimitedError as error:
+                    _logger.info("Reconciliation paused: %s", error)
+                    self.env["ir.cron"]._commit_progress(done, remaining=0)
+                    self.env.ref(
+                        "pos_mercado_pago_qr.ir_cron_mercado_pago_qr_reconcile"
+                    )._trigger(now + timedelta(seconds=error.retry_after or 60))
+                    return done
+                done += 1
+            time_left = self.env["ir.cron"]._commit_progress(
+                min(batch_size, len(ids) - start),
+                remaining=max(0, len(ids) - start - batch_size),
+            )
+            if time_left <= 0:
+                return done  # the next run goes on where this one stopped
+        self.env["mercado.pago.qr.refund"].search(
+            [("state", "=", "new")]
+        )._retry_pending()
+        self._clear_forgotten_cashboxes()
+        return done
+
+    def _reconcile_one(self, now):
+        self.invalidate_recordset()
+        if self.state in ("cancelled", "expired", "rejected"):
+            remote = self._read_remote()
+            if remote is not None:
+                self.closed_verified = True
+                self._apply_remote(remote, now)
+            return
+        if self.state in OPEN_STATES and self.expires_at and now > self.expires_at:
+            # Past its expiry: close it at Mercado Pago, keep any money.
+            self._cancel_remote(reason="expired")
+            return
+        self._settle()
+
+    def _read_remote(self):
+        try:
+            return self._client().get(
+                self._remote_ref(), external_pos_id=self.cashbox_id.external_id
+            )
+        except RateLimitedError:
+            raise
+        except MercadoPagoError as error:
+            _logger.info("Attempt %s: re-read failed: %s", self.id, error)
+            return None
+
+    @api.model
+    def _clear_forgotten_cashboxes(self):
+        """v2 keeps one order per cashbox until it expires: clear the ones whose
+        attempt is closed (cancel-then-crash, lost DELETE)."""
+
+    # -- cancel ---------------------------------------------------------------
+
+    def _cancel_remote(self, reason="cashier"):
+        """Ask Mercado Pago to cancel, then trust only the re-read."""
+        self.ensure_one()
+        if self.state not in OPEN_STATES:
+            return
+        messages = {
+            "cashier": self.env._("Cancelled by the cashier."),
+            "expired": self._expired_message(),
+            "rejected": self.env._(
+                "Mercado Pago rejected the customer's payment. Ask the customer to "
+                "try again, or take another payment method."
+            ),
+            "cleared": self.env._("Replaced by a newer order on the same QR."),
+            "replaced": self.env._("Replaced by a newer order on the same QR."),
+        }
+        final_state = {"rejected": "rejected", "expired": "expired"}.get(
+            reason, "cancelled"
+        )
+        if not self.mp_order_id and self.api_mode == "orders":
+            # Never reached Mercado Pago (or unknown): the same key finds it.
+            try:
+                self._resend()
+            except MercadoPagoError:
+                pass
+            if not self.mp_order_id:
+                self._record(final_state, message=messages[reason])
+                return
+        try:
+            remote = self._client().cancel(
+                self._remote_ref(),
+                self.cancel_key,
+                external_pos_id=self.cashbox_id.external_id,
+            )
+        except MercadoPagoError as error:
+            _logger.info("Attempt %s: cancel failed: %s", self.id, error)
+            try:
+                remote = self._client().get(
+                    self._remote_ref(), external_pos_id=self.cashbox_id.external_id
+                )
+            except MercadoPagoError:
+                self.message = self.env._(
+                    "Mercado Pago could not be reached to cancel; the order expires "
+                    "by itself. Checking again..."
+                )
+                return
+        if remote.money_received:
+            self._apply_remote(remote, fields.Datetime.now())
+            return
+        self._record(final_state, remote, messages[reason])
+
+    # -- for the POS ----------------------------------------------------------
+
+    def _qr_image_data_url(self):
+        """The image the customer scans: the sticker's QR, or the order's own."""
+        if self.mode == "hybrid" and self.qr_data:
+            image = qrcode.make(self.qr_data, box_size=8, border=2)
+            buffer = io.BytesIO()
+            image.save(buffer, format="PNG")
+            data = base64.b64encode(buffer.getvalue()).decode()
+        else:
+            data = self.cashbox_id.sudo().qr_image or ""
+            data = data.decode() if isinstance(data, bytes) else data
+        return f"data:image/png;base64,{data}" if data else False
+
+    def _to_pos(self, with_images=False):
+        self.ensure_one()
+        code = self.currency_id.name
+        result = {
+            "id": self.id,
+            "line_uuid": self.line_uuid,
+            "state": self.state,
+            "message": self.message or "",
+            "amount": str(self._decimal(self.amount_minor)),
+            "currency": code,
+            "expires_at": self.expires_at and self.expires_at.isoformat() + "Z",
+            "mode": self.mode,
+            "mp_order_id": self.mp_order_id or False,
+            "mp_payment_id": self.mp_payment_id or False,
+            "operation_number": self.operation_number or False,
+        }
+        if with_images:
+            result["qr_image"] = self._qr_image_data_url()
+            result["sticker_image"] = (
+                self._qr_image_data_url() if self.mode == "static" else False
+            )
+        return result
+
+    def _poll(self):
+        """The POS asks for news: re-read Mercado Pago only when it is time."""
+        self.ensure_one()
+        now = fields.Datetime.now()
+        if self.state in OPEN_STATES and (
+            not self.next_check_at or now >= self.next_check_at
+        ):
+            self._settle()
+        return self

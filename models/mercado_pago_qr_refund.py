@@ -1,0 +1,222 @@
+"""One row per refund of a Mercado Pago QR payment, from the POS or the backend.
+
+Like the attempt, the row and its idempotency key are committed before Mercado
+Pago is called; a retry after a lost answer reuses the key, so Mercado Pago
+returns its first refund instead of refunding twice.
+"""
+
+import logging
+import uuid
+from datetime import timedelta
+
+from odoo import api, fields, models
+from odoo.exceptions import UserError
+
+from ..mercado_pago import (
+    MercadoPagoError,
+    RateLimitedError,
+    UnavailableError,
+    from_minor_units,
+)
+
+_logger = logging.getLogger(__name__)
+
+# Mercado Pago refunds in-store payments up to 180 days after the payment.
+REFUND_WINDOW_DAYS = 180
+# Sites where Mercado Pago is documented to refund QR payments in full only.
+FULL_REFUND_ONLY_SITES = ("MPE",)
+
+
+class MercadoPagoQrRefund(models.Model):
+    _name = "mercado.pago.qr.refund"
+    _description = "Mercado Pago QR refund"
+    _check_company_auto = True
+    _order = "id desc"
+
+    attempt_id = fields.Many2one(
+        "mercado.pago.qr.attempt", required=True, index=True, check_company=True
+    )
+    company_id = fields.Many2one(related="attempt_id.company_id", store=True)
+    currency_id = fields.Many2one(related="attempt_id.currency_id", store=True)
+    amount_minor = fields.Integer(required=True)
+    amount = fields.Monetary(compute="_compute_amount", store=True)
+    line_uuid = fields.Char(string="POS refund line uuid", index=True)
+    pos_payment_id = fields.Many2one("pos.payment", index="btree_not_null")
+    idempotency_key = fields.Char(
+        required=True, readonly=True, default=lambda self: str(uuid.uuid4())
+    )
+    state = fields.Selection(
+        [
+            ("new", "Sending"),
+            ("done", "Refunded"),
+            ("pending", "Pending at Mercado Pago"),
+            ("failed", "Failed"),
+        ],
+        default="new",
+        required=True,
+        readonly=True,
+        index=True,
+    )
+    mp_refund_ids = fields.Char(string="Mercado Pago refunds", readonly=True)
+    message = fields.Char(readonly=True)
+    requested_by_id = fields.Many2one(
+        "res.users", default=lambda self: self.env.uid, readonly=True
+    )
+
+    @api.depends("amount_minor", "currency_id")
+    def _compute_amount(self):
+        for refund in self:
+            code = refund.currency_id.name
+            refund.amount = (
+                float(from_minor_units(refund.amount_minor, code)) if code else 0.0
+            )
+
+    # -- checks before anything is sent ------------------------------------------
+
+    @api.model
+    def _check_refundable(self, attempt, amount_minor):
+        """Mercado Pago's limits, as messages, before anything is sent."""
+        if attempt.state not in ("paid", "late", "review") or not attempt.paid_minor:
+            raise UserError(
+                self.env._("Only a payment Mercado Pago confirmed can be refunded.")
+            )
+        if amount_minor <= 0:
+            raise UserError(self.env._("The refund amount must be positive."))
+        done = sum(
+            attempt.refund_ids.filtered(
+                lambda r: r.state in ("new", "done", "pending")
+            ).mapped("amount_minor")
+        )
+        left = attempt.paid_minor - done
+        code = attempt.currency_id.name
+        if amount_minor > left:
+            raise UserError(
+                self.env._(
+                    "At most %(left)s %(currency)s can still be refunded on this "
+                    "Mercado Pago payment (paid %(paid)s).",
+                    left=from_minor_units(left, code),
+                    currency=code,
+                    paid=from_minor_units(attempt.paid_minor, code),
+                )
+            )
+        paid_at = attempt.paid_at or attempt.create_date
+        if paid_at and fields.Datetime.now() - paid_at > timedelta(
+            days=REFUND_WINDOW_DAYS
+        ):
+            raise UserError(
+                self.env._(
+                    "Mercado Pago refunds QR payments up to %(days)s days after the "
+                    "payment; refund this one another way.",
+                    days=REFUND_WINDOW_DAYS,
+                )
+            )
+        if (
+            attempt.account_id.site_id in FULL_REFUND_ONLY_SITES
+            and amount_minor != attempt.paid_minor
+        ):
+            raise UserError(
+                self.env._(
+                    "In this country Mercado Pago refunds QR payments in full only."
+                )
+            )
+
+    # -- the refund ---------------------------------------------------------------
+
+    @api.model
+    def _request(self, attempt, amount_minor, line_uuid=None):
+        """Store the refund and its key, commit, then ask Mercado Pago.
+
+        Must run in a cursor of its own (the callers open one): the commit
+        makes the key survive whatever happens to the call.
+        """
+        if line_uuid:
+            existing = self.search(
+                [("line_uuid", "=", line_uuid), ("state", "!=", "failed")], limit=1
+            )
+            if existing:
+                # The POS asked again for the same line: same refund, same key.
+                return existing._send() if existing.state == "new" else existing
+        attempt._lock()
+        self._check_refundable(attempt, amount_minor)
+        refund = self.create(
+            {
+                "attempt_id": attempt.id,
+                "amount_minor": amount_minor,
+                "line_uuid": line_uuid,
+                "message": self.env._("Sending the refund to Mercado Pago..."),
+            }
+        )
+        self.env.cr.commit()  # pylint: disable=invalid-commit
+        return refund._send()
+
+    def _send(self):
+        self.ensure_one()
+        attempt = self.attempt_id
+        code = attempt.currency_id.name
+        amount = from_minor_units(self.amount_minor, code)
+        full = self.amount_minor == attempt.paid_minor and not (
+            attempt.refund_ids - self
+        ).filtered(lambda r: r.state in ("done", "pending"))
+        client = attempt._client()
+        try:
+            if attempt.api_mode == "orders":
+                result = client.refund(
+                    attempt.mp_order_id,
+                    None if full else amount,
+                    self.idempotency_key,
+                    payment_id=attempt.mp_payment_id,
+                    currency=code,
+                )
+            else:
+                result = client.refund(
+                    attempt.external_reference,
+                    None if full else amount,
+                    self.idempotency_key,
+                    external_pos_id=attempt.cashbox_id.external_id,
+                )
+        except (UnavailableError, RateLimitedError) as error:
+            # Maybe refunded: the same key is sent again on retry.
+            _logger.info("Refund %s: Mercado Pago unreachable: %s", self.id, error)
+            self.message = self.env._(
+                "Mercado Pago cannot be reached; the refund will be sent again with "
+                "the same reference (it is never made twice)."
+            )
+            return self
+        except MercadoPagoError as error:
+            self.write(
+                {
+                    "state": "failed",
+                    "message": self.env._(
+                        "Mercado Pago refused the refund: %(message)s",
+                        message=error.message or error.code,
+                    ),
+                }
+            )
+            return self
+        self.write(
+            {
+                "state": "done" if result.status == "approved" else "pending",
+                "mp_refund_ids": ",".join(str(i) for i in result.refund_ids) or False,
+                "message": self.env._(
+                    "Refunded %(amount)s %(currency)s through Mercado Pago.",
+                    amount=amount,
+                    currency=code,
+                ),
+            }
+        )
+        return self
+
+    def _retry_pending(self):
+        """The cron re-sends refunds whose answer was lost, with their own key."""
+        for refund in self.filtered(lambda r: r.state == "new"):
+            refund._send()
+
+    def _to_pos(self):
+        self.ensure_one()
+        return {
+            "id": self.id,
+            "state": self.state,
+            "message": self.message or "",
+            "amount": str(from_minor_units(self.amount_minor, self.currency_id.name)),
+            "mp_refund_ids": self.mp_refund_ids or False,
+        }

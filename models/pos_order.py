@@ -1,0 +1,46 @@
+from odoo import models
+from odoo.exceptions import UserError
+from odoo.tools import float_compare
+
+
+class PosOrder(models.Model):
+    _inherit = "pos.order"
+
+    def action_pos_order_paid(self):
+        self._mp_qr_check_payments()
+        return super().action_pos_order_paid()
+
+    def _mp_qr_check_payments(self):
+        """An order is paid by QR only with a payment Mercado Pago confirmed."""
+        for order in self:
+            for payment in order.payment_ids.filtered(
+                lambda p: (
+                    p.payment_method_id.use_payment_terminal == "mercado_pago_qr"
+                    and p.amount > 0
+                )
+            ):
+                payment._mp_qr_link_attempts()
+                attempt = payment.mp_qr_attempt_id
+                if not attempt or attempt.state not in ("paid", "forced"):
+                    raise UserError(
+                        self.env._(
+                            "Mercado Pago has not confirmed the QR payment of "
+                            "%(amount)s on order %(order)s; it cannot be recorded.",
+                            amount=payment.amount,
+                            order=order.name,
+                        )
+                    )
+                if float_compare(
+                    attempt.amount,
+                    payment.amount,
+                    precision_rounding=order.currency_id.rounding,
+                ):
+                    raise UserError(
+                        self.env._(
+                            "The QR payment line of order %(order)s says %(line)s but "
+                            "Mercado Pago was asked for %(asked)s.",
+                            order=order.name,
+                            line=payment.amount,
+                            asked=attempt.amount,
+                        )
+                    )

@@ -1,0 +1,98 @@
+from odoo import api, fields, models
+
+
+class PosPayment(models.Model):
+    _inherit = "pos.payment"
+
+    mp_qr_attempt_id = fields.Many2one(
+        "mercado.pago.qr.attempt",
+        string="Mercado Pago QR attempt",
+        readonly=True,
+        index="btree_not_null",
+    )
+    mp_qr_order_id = fields.Char(string="Mercado Pago order", readonly=True)
+    mp_qr_payment_id = fields.Char(string="Mercado Pago payment", readonly=True)
+    mp_qr_operation_number = fields.Char(string="Mercado Pago operation", readonly=True)
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        payments = super().create(vals_list)
+        payments._mp_qr_link_attempts()
+        return payments
+
+    def _mp_qr_link_refunds(self):
+        """A refund line of the POS: the server's refund record of that line."""
+        lines = self.filtered(
+            lambda p: (
+                p.payment_method_id.use_payment_terminal == "mercado_pago_qr"
+                and p.amount < 0
+                and not p.mp_qr_attempt_id
+            )
+        )
+        if not lines:
+            return
+        # sudo: refunds are server records; the link is by the line's uuid.
+        refunds = (
+            self.env["mercado.pago.qr.refund"]
+            .sudo()
+            .search(
+                [
+                    ("line_uuid", "in", lines.mapped("uuid")),
+                    ("state", "in", ("done", "pending")),
+                ]
+            )
+        )
+        by_uuid = {r.line_uuid: r for r in refunds}
+        for payment in lines:
+            refund = by_uuid.get(payment.uuid)
+            if refund:
+                payment.write(
+                    {
+                        "mp_qr_attempt_id": refund.attempt_id.id,
+                        "mp_qr_order_id": refund.attempt_id.mp_order_id,
+                        "transaction_id": refund.mp_refund_ids,
+                    }
+                )
+                refund.pos_payment_id = payment.id
+
+    def _mp_qr_link_attempts(self):
+        """Take Mercado Pago's ids from the server's attempt, not the browser."""
+        self._mp_qr_link_refunds()
+        qr_payments = self.filtered(
+            lambda p: (
+                p.payment_method_id.use_payment_terminal == "mercado_pago_qr"
+                and p.amount > 0
+                and not p.mp_qr_attempt_id
+            )
+        )
+        if not qr_payments:
+            return
+        # sudo: attempts are server records; the link is by the line's uuid.
+        attempts = (
+            self.env["mercado.pago.qr.attempt"]
+            .sudo()
+            .search(
+                [
+                    ("line_uuid", "in", qr_payments.mapped("uuid")),
+                    ("state", "in", ("paid", "forced")),
+                    ("pos_payment_id", "=", False),
+                ]
+            )
+        )
+        by_uuid = {a.line_uuid: a for a in attempts}
+        for payment in qr_payments:
+            attempt = by_uuid.get(payment.uuid)
+            if not attempt:
+                continue
+            payment.write(
+                {
+                    "mp_qr_attempt_id": attempt.id,
+                    "mp_qr_order_id": attempt.mp_order_id,
+                    "mp_qr_payment_id": attempt.mp_payment_id,
+                    "mp_qr_operation_number": attempt.operation_number,
+                    "transaction_id": attempt.operation_number or attempt.mp_payment_id,
+                }
+            )
+            attempt.write(
+                {"pos_payment_id": payment.id, "pos_order_id": payment.pos_order_id.id}
+            )

@@ -1,0 +1,182 @@
+from odoo import api, fields, models
+from odoo.exceptions import AccessDenied, UserError, ValidationError
+
+
+class PosPaymentMethod(models.Model):
+    _inherit = "pos.payment.method"
+
+    mp_qr_account_id = fields.Many2one(
+        "mercado.pago.qr.account",
+        string="Mercado Pago account",
+        check_company=True,
+        help="The Mercado Pago seller account that receives the QR payments.",
+    )
+    mp_qr_expiry_minutes = fields.Integer(
+        string="QR order expiry (minutes)",
+        default=5,
+        help="How long the customer has to pay before the order leaves the QR.",
+    )
+    mp_qr_mode = fields.Selection(
+        [
+            ("static", "Sticker only"),
+            ("hybrid", "Sticker and a QR on the screens (Orders API)"),
+        ],
+        string="QR mode",
+        default="static",
+        help="Hybrid also shows the order's own QR on the POS and customer display; "
+        "the sticker keeps working.",
+    )
+
+    def _get_payment_terminal_selection(self):
+        return super()._get_payment_terminal_selection() + [
+            ("mercado_pago_qr", "Mercado Pago QR")
+        ]
+
+    @api.model
+    def _load_pos_data_fields(self, config):
+        return super()._load_pos_data_fields(config) + ["mp_qr_mode"]
+
+    @api.constrains("use_payment_terminal", "mp_qr_account_id")
+    def _check_mp_qr_account(self):
+        for method in self:
+            if method.use_payment_terminal == "mercado_pago_qr" and not (
+                method.mp_qr_account_id
+            ):
+                raise ValidationError(
+                    self.env._(
+                        "Choose the Mercado Pago account of the payment method "
+                        "%(method)s.",
+                        method=method.name,
+                    )
+                )
+
+    @api.constrains("mp_qr_expiry_minutes")
+    def _check_mp_qr_expiry(self):
+        for method in self:
+            if method.use_payment_terminal == "mercado_pago_qr" and not (
+                1 <= method.mp_qr_expiry_minutes <= 60
+            ):
+                raise ValidationError(
+                    self.env._("The QR order expiry must be between 1 and 60 minutes.")
+                )
+
+    # -- RPCs of the POS (ids and amounts in, ids and states out) ---------------
+
+    def _mp_qr_check_access(self):
+        self.ensure_one()
+        if not self.env.user.has_group("point_of_sale.group_pos_user"):
+            raise AccessDenied()
+        if self.use_payment_terminal != "mercado_pago_qr":
+            raise UserError(self.env._("This is not a Mercado Pago QR method."))
+
+    def _mp_qr_attempt(self, attempt_id):
+        # sudo: attempts are server records; access was checked on the method.
+        attempt = self.env["mercado.pago.qr.attempt"].sudo().browse(int(attempt_id))
+        if not attempt.exists() or attempt.payment_method_id != self:
+            raise UserError(self.env._("Unknown Mercado Pago QR attempt."))
+        return attempt
+
+    def mp_qr_start(self, payload):
+        """Charge a payment line: returns at once, never waits for the customer."""
+        self._mp_qr_check_access()
+        if not isinstance(payload, dict):
+            raise UserError(self.env._("Malformed Mercado Pago QR request."))
+        try:
+            session_id = int(payload.get("session_id") or 0)
+        except (TypeError, ValueError):
+            session_id = 0
+        session = self.env["pos.session"].browse(session_id).exists()
+        if (
+            not session
+            or session.state not in ("opening_control", "opened")
+            or self not in session.config_id.payment_method_ids
+        ):
+            raise UserError(
+                self.env._("Open a session of a Point of Sale with this method.")
+            )
+        # Its own transaction: the attempt is committed before Mercado Pago is
+        # called (see mercado.pago.qr.attempt._start).
+        with self.env.registry.cursor() as cr:
+            env = self.env(cr=cr, su=True)
+            attempt = env["mercado.pago.qr.attempt"]._start(
+                self.with_env(env), session.with_env(env), payload
+            )
+            return attempt._to_pos(with_images=True)
+
+    def mp_qr_status(self, attempt_id):
+        """News of an attempt; re-checks Mercado Pago only when it is time."""
+        self._mp_qr_check_access()
+        return self._mp_qr_attempt(attempt_id)._poll()._to_pos()
+
+    def mp_qr_find(self, line_uuid):
+        """After a reload: the latest attempt of a payment line, if any."""
+        self._mp_qr_check_access()
+        attempt = (
+            self.env["mercado.pago.qr.attempt"]
+            .sudo()
+            .search(
+                [("line_uuid", "=", line_uuid), ("payment_method_id", "=", self.id)],
+                limit=1,
+            )
+        )
+        return attempt._poll()._to_pos(with_images=True) if attempt else False
+
+    def mp_qr_cancel(self, attempt_id):
+        """The cashier's Cancel: ask Mercado Pago, then trust only the re-read."""
+        self._mp_qr_check_access()
+        attempt = self._mp_qr_attempt(attempt_id)
+        if attempt._lock():
+            attempt._cancel_remote(reason="cashier")
+        return attempt._to_pos()
+
+    def mp_qr_refund(self, payload):
+        """Refund (part of) an order paid by QR: the original payment is found on
+        the server from the refunded order, never taken from the browser."""
+        self._mp_qr_check_access()
+        if not isinstance(payload, dict):
+            raise UserError(self.env._("Malformed Mercado Pago QR request."))
+        try:
+            order_id = int(payload.get("refunded_order_id") or 0)
+        except (TypeError, ValueError):
+            order_id = 0
+        order = self.env["pos.order"].browse(order_id).exists()
+        payment = order.payment_ids.filtered(
+            lambda p: p.payment_method_id == self and p.mp_qr_attempt_id
+        )[:1]
+        if not payment:
+            raise UserError(
+                self.env._(
+                    "The refunded order was not paid with %(method)s: refund it "
+                    "another way.",
+                    method=self.name,
+                )
+            )
+        attempt_id = payment.mp_qr_attempt_id.id
+        line_uuid = str(payload.get("line_uuid") or "")[:64]
+        amount = payload.get("amount")
+        with self.env.registry.cursor() as cr:
+            env = self.env(cr=cr, su=True)
+            attempt = env["mercado.pago.qr.attempt"].browse(attempt_id)
+            refund = env["mercado.pago.qr.refund"]._request(
+                attempt, attempt._amount_to_minor(amount), line_uuid=line_uuid
+            )
+            return refund._to_pos()
+
+    def mp_qr_force_done(self, attempt_id):
+        """Odoo's Force done: re-check Mercado Pago first, record who forced."""
+        self._mp_qr_check_access()
+        attempt = self._mp_qr_attempt(attempt_id)
+        attempt._settle()
+        if attempt.state in ("new", "waiting", "cancelling", "rejected", "expired"):
+            attempt.write(
+                {
+                    "state": "forced",
+                    "forced_by_id": self.env.uid,
+                    "forced_at": fields.Datetime.now(),
+                    "message": self.env._(
+                        "Forced done by %(user)s without Mercado Pago's confirmation.",
+                        user=self.env.user.name,
+                    ),
+                }
+            )
+        return attempt._to_pos()

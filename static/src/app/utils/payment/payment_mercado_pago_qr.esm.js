@@ -1,0 +1,307 @@
+import {AlertDialog} from "@web/core/confirmation_dialog/confirmation_dialog";
+import {MercadoPagoQrWaitingDialog} from "@pos_mercado_pago_qr/app/components/qr_waiting_dialog/qr_waiting_dialog.esm";
+import {PaymentInterface} from "@point_of_sale/app/utils/payment/payment_interface";
+import {_t} from "@web/core/l10n/translation";
+import {reactive} from "@odoo/owl";
+import {register_payment_method} from "@point_of_sale/app/services/pos_store";
+
+// The server is asked for news this often while a line waits; the bus makes
+// most answers arrive sooner. The server decides when to re-read Mercado Pago.
+const POLL_MS = 2000;
+const PAID = ["paid", "forced"];
+const OPEN = ["new", "waiting", "cancelling"];
+
+/**
+ * Mercado Pago QR (attended model). The browser never decides a payment: it
+ * asks the server to charge a line, then asks the server for news until the
+ * server has re-read the order from Mercado Pago.
+ */
+export class PaymentMercadoPagoQr extends PaymentInterface {
+  setup() {
+    super.setup(...arguments);
+    // Payment line uuid -> what waits for it.
+    this.waiters = {};
+  }
+
+  get fastPayments() {
+    return false;
+  }
+
+  async sendPaymentRequest(uuid) {
+    await super.sendPaymentRequest(...arguments);
+    const line = this._line(uuid);
+    if (!line) {
+      return false;
+    }
+    if (line.amount < 0) {
+      return this._refund(line);
+    }
+    if (line.amount === 0) {
+      return false;
+    }
+    line.setPaymentStatus("waitingCard");
+    let attempt = null;
+    try {
+      attempt = await this._call("mp_qr_start", [this._payload(line)]);
+    } catch (error) {
+      this._alert(this._errorText(error));
+      return false;
+    }
+    return new Promise((resolve) => this._wait(line, attempt, resolve));
+  }
+
+  async sendPaymentCancel(order, uuid) {
+    await super.sendPaymentCancel(...arguments);
+    const waiter = this.waiters[uuid];
+    if (!waiter) {
+      return true;
+    }
+    let attempt = null;
+    try {
+      attempt = await this._call("mp_qr_cancel", [waiter.state.attempt.id]);
+    } catch (error) {
+      this._alert(this._errorText(error));
+      return false;
+    }
+    if (PAID.includes(attempt.state)) {
+      // The customer was faster: the line turns done, after the payment
+      // screen has put it back to waiting.
+      setTimeout(() => this._settle(uuid, attempt), 0);
+      return false;
+    }
+    if (OPEN.includes(attempt.state)) {
+      this._update(waiter, attempt);
+      return false;
+    }
+    this._settle(uuid, attempt, {silent: true});
+    return true;
+  }
+
+  /**
+   * A refund line: the server finds the original Mercado Pago payment from the
+   * refunded order and refunds it (no customer to wait for).
+   */
+  async _refund(line) {
+    const order = line.pos_order_id;
+    const refunded = order.lines.find((l) => l.refunded_orderline_id)
+      ?.refunded_orderline_id?.order_id;
+    if (!refunded) {
+      this._alert(_t("Only the refund of an order paid by QR can go back by QR."));
+      return false;
+    }
+    line.setPaymentStatus("waitingCard");
+    let result = null;
+    try {
+      result = await this._call("mp_qr_refund", [
+        {
+          refunded_order_id: refunded.id,
+          line_uuid: line.uuid,
+          amount: String(-line.amount),
+        },
+      ]);
+    } catch (error) {
+      this._alert(this._errorText(error));
+      return false;
+    }
+    if (result.state === "done" || result.state === "pending") {
+      line.transaction_id = result.mp_refund_ids || "";
+      return true;
+    }
+    this._alert(result.message);
+    return false;
+  }
+
+  /** The waiting dialog's Cancel, like the payment screen's. */
+  async cancelFromDialog(uuid) {
+    const waiter = this.waiters[uuid];
+    if (!waiter) {
+      return;
+    }
+    const line = waiter.line;
+    line.setPaymentStatus("waitingCancel");
+    const cancelled = await this.sendPaymentCancel(line.pos_order_id, uuid);
+    if (cancelled) {
+      line.setPaymentStatus("retry");
+      this.pos.paymentTerminalInProgress = false;
+    } else if (!line.isDone()) {
+      line.setPaymentStatus("waitingCard");
+    }
+  }
+
+  /** Odoo's Force done: the server re-checks Mercado Pago and records it. */
+  async forceDone(line) {
+    const waiter = this.waiters[line.uuid];
+    let attempt = waiter ? waiter.state.attempt : null;
+    try {
+      attempt = attempt
+        ? await this._call("mp_qr_force_done", [attempt.id])
+        : await this._call("mp_qr_find", [line.uuid]);
+      if (attempt && !PAID.includes(attempt.state)) {
+        attempt = await this._call("mp_qr_force_done", [attempt.id]);
+      }
+    } catch (error) {
+      this._alert(this._errorText(error));
+      return false;
+    }
+    if (!attempt || !PAID.includes(attempt.state)) {
+      this._alert(attempt ? attempt.message : _t("No Mercado Pago QR order found."));
+      return false;
+    }
+    if (waiter) {
+      this._settle(line.uuid, attempt);
+      return false;
+    }
+    this._setPaid(line, attempt);
+    return true;
+  }
+
+  /** A bus hint (ids only): ask the server now instead of at the next tick. */
+  onServerHint(payload) {
+    if (payload && this.waiters[payload.line_uuid]) {
+      this._refresh(payload.line_uuid);
+    }
+  }
+
+  /** After a reload: pick up a waiting line's state from the server. */
+  async recover(line) {
+    if (this.waiters[line.uuid]) {
+      return;
+    }
+    let attempt = null;
+    try {
+      attempt = await this._call("mp_qr_find", [line.uuid]);
+    } catch {
+      return;
+    }
+    if (!attempt) {
+      line.setPaymentStatus("retry");
+      return;
+    }
+    line.setPaymentStatus("waitingCard");
+    this._wait(line, attempt, (paid) => line.handlePaymentResponse(paid));
+  }
+
+  // -- internals ----------------------------------------------------------
+
+  _wait(line, attempt, resolve) {
+    const state = reactive({attempt});
+    const waiter = {line, state, resolve, busy: false, closeDialog: null};
+    this.waiters[line.uuid] = waiter;
+    waiter.timer = setInterval(() => this._refresh(line.uuid), POLL_MS);
+    waiter.closeDialog = this.env.services.dialog.add(MercadoPagoQrWaitingDialog, {
+      state,
+      amount: this.env.utils.formatCurrency(line.amount),
+      onCancel: () => this.cancelFromDialog(line.uuid),
+    });
+    this._update(waiter, attempt);
+  }
+
+  async _refresh(uuid) {
+    const waiter = this.waiters[uuid];
+    if (!waiter || waiter.busy) {
+      return;
+    }
+    waiter.busy = true;
+    try {
+      const attempt = await this._call("mp_qr_status", [waiter.state.attempt.id]);
+      this._update(waiter, attempt);
+    } catch {
+      // Connection trouble: the next tick asks again.
+    } finally {
+      waiter.busy = false;
+    }
+  }
+
+  _update(waiter, attempt) {
+    // Images come with the first answer only; keep them.
+    waiter.state.attempt = {...waiter.state.attempt, ...attempt};
+    const line = waiter.line;
+    if (OPEN.includes(attempt.state)) {
+      const image = waiter.state.attempt.qr_image;
+      if (image && !line.qrPaymentData) {
+        // The customer display shows it (CustomerFacingQR).
+        line.qrPaymentData = {
+          name: this.payment_method_id.name,
+          amount: this.env.utils.formatCurrency(line.amount),
+          qrCode: image,
+        };
+      }
+      return;
+    }
+    this._settle(line.uuid, waiter.state.attempt);
+  }
+
+  _settle(uuid, attempt, {silent = false} = {}) {
+    const waiter = this.waiters[uuid];
+    if (!waiter) {
+      return;
+    }
+    delete this.waiters[uuid];
+    clearInterval(waiter.timer);
+    if (waiter.closeDialog) {
+      waiter.closeDialog();
+    }
+    const line = waiter.line;
+    line.qrPaymentData = null;
+    if (PAID.includes(attempt.state)) {
+      this._setPaid(line, attempt);
+      waiter.resolve(true);
+      return;
+    }
+    if (!silent && attempt.message) {
+      this._alert(attempt.message);
+    }
+    waiter.resolve(false);
+  }
+
+  _setPaid(line, attempt) {
+    line.transaction_id = attempt.operation_number || attempt.mp_payment_id || "";
+    line.mp_qr_operation_number = attempt.operation_number || "";
+    line.mp_qr_payment_id = attempt.mp_payment_id || "";
+    line.mp_qr_order_id = attempt.mp_order_id || "";
+  }
+
+  _payload(line) {
+    const order = line.pos_order_id;
+    return {
+      session_id: this.pos.session.id,
+      order_uuid: order.uuid,
+      line_uuid: line.uuid,
+      // The server rounds to Mercado Pago's decimals for the currency.
+      amount: String(line.amount),
+      lines: order.lines.map((orderLine) => ({
+        product_id: orderLine.product_id.id,
+        qty: String(orderLine.qty),
+        price_subtotal_incl: String(orderLine.price_subtotal_incl),
+      })),
+    };
+  }
+
+  _call(method, args) {
+    // Silent: errors are shown by this class, in the cashier's words.
+    return this.env.services.orm.silent.call("pos.payment.method", method, [
+      [this.payment_method_id.id],
+      ...args,
+    ]);
+  }
+
+  _line(uuid) {
+    return this.pos.getOrder()?.payment_ids.find((line) => line.uuid === uuid);
+  }
+
+  _errorText(error) {
+    return (
+      error?.data?.message ||
+      _t("The server could not be reached. Nothing was charged: try again.")
+    );
+  }
+
+  _alert(body) {
+    this.env.services.dialog.add(AlertDialog, {
+      title: _t("Mercado Pago QR"),
+      body,
+    });
+  }
+}
+
+register_payment_method("mercado_pago_qr", PaymentMercadoPagoQr);

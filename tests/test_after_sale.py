@@ -1,0 +1,185 @@
+from decimal import Decimal
+
+from odoo.exceptions import UserError
+from odoo.tests import tagged
+from odoo.tools import mute_logger
+
+from .common import MercadoPagoQrFlowCommon
+
+QUIET = (
+    "odoo.addons.pos_mercado_pago_qr.mercado_pago.http",
+    "odoo.addons.pos_mercado_pago_qr.controllers.main",
+    "odoo.addons.pos_mercado_pago_qr.models.mercado_pago_qr_attempt",
+    "odoo.addons.pos_mercado_pago_qr.models.mercado_pago_qr_refund",
+)
+
+
+class AfterSaleCases:
+    def _paid(self, amount="100.00", line_uuid=None):
+        attempt, _result = self.start(amount, line_uuid=line_uuid)
+        self.pay()
+        self.wait_notifications()
+        self.assertEqual(self.status(attempt)["state"], "paid")
+        return attempt
+
+    def _refund(self, attempt, amount):
+        wizard = (
+            self.env["mercado.pago.qr.refund.wizard"]
+            .with_user(self.pos_admin)
+            .create({"attempt_id": attempt.id, "amount": amount})
+        )
+        self.env.flush_all()
+        return wizard.action_refund()
+
+    def run_cron(self):
+        # The cron commits its progress: it runs in a cursor of its own.
+        self.env.flush_all()
+        with self.env.registry.cursor() as cr:
+            self.env(cr=cr)["mercado.pago.qr.attempt"]._cron_reconcile()
+        self.env.invalidate_all()
+
+    def _ledger_refunds(self):
+        entries = self.admin("GET", "/ledger")["entries"]
+        return [e for e in entries if e["kind"] == "refund"]
+
+    # -- refunds --------------------------------------------------------------
+
+    @mute_logger(*QUIET)
+    def test_full_refund(self):
+        attempt = self._paid("100.00")
+        self._refund(attempt, 100.0)
+        attempt.invalidate_recordset()
+        self.assertEqual(attempt.refund_ids.state, "done")
+        self.assertEqual(attempt.refunded_minor, 10000)
+        [entry] = self._ledger_refunds()
+        self.assertEqual(Decimal(entry["gross"]), Decimal("-100.00"))
+
+    @mute_logger(*QUIET)
+    def test_partial_refunds_then_over_large_is_refused(self):
+        attempt = self._paid("100.00")
+        self._refund(attempt, 30.0)
+        self._refund(attempt, 20.5)
+        attempt.invalidate_recordset()
+        self.assertEqual(attempt.refunded_minor, 5050)
+        self.assertEqual(len(self._ledger_refunds()), 2)
+        with self.assertRaisesRegex(UserError, "At most 49.50"):
+            self._refund(attempt, 60.0)
+        self.assertEqual(len(self._ledger_refunds()), 2)
+        self._refund(attempt, 49.5)
+        attempt.invalidate_recordset()
+        self.assertEqual(attempt.refunded_minor, 10000)
+        with self.assertRaises(UserError):
+            self._refund(attempt, 0.01)
+
+    @mute_logger(*QUIET)
+    def test_refund_with_mercado_pago_down_then_up_refunds_once(self):
+        attempt = self._paid("40.00")
+        # Mercado Pago applies the refund but the answer is lost, every time.
+        self.admin(
+            "PUT",
+            "/faults",
+            json={"rules": [{"fault": "error", "path": "refund", "when": "after"}]},
+        )
+        self._refund(attempt, 40.0)
+        attempt.invalidate_recordset()
+        refund = attempt.refund_ids
+        self.assertEqual(refund.state, "new")
+        self.admin("DELETE", "/faults")
+        # The cron sends it again with the same key: one refund at Mercado Pago.
+        self.run_cron()
+        refund.invalidate_recordset()
+        self.assertEqual(refund.state, "done")
+        self.assertEqual(len(self._ledger_refunds()), 1)
+
+    def test_unpaid_attempt_cannot_be_refunded(self):
+        attempt, _result = self.start("5.00")
+        with self.assertRaisesRegex(UserError, "Only a payment"):
+            self._refund(attempt, 5.0)
+
+    # -- the reconciliation cron ----------------------------------------------
+
+    def _stale(self, attempt):
+        attempt.sudo().write(
+            {
+                "next_check_at": "2000-01-01 00:00:00",
+                "expires_at": "2000-01-01 00:05:00",
+            }
+        )
+        self.env.flush_all()
+
+    @mute_logger(*QUIET)
+    def test_cron_settles_paid_but_unrecorded(self):
+        self.admin("PUT", "/faults", json={"notifications": {"lose": 1}})
+        attempt, _result = self.start("12.00")
+        self.pay()
+        attempt.sudo().next_check_at = "2000-01-01 00:00:00"
+        self.run_cron()
+        attempt.invalidate_recordset()
+        self.assertEqual(attempt.state, "paid")
+
+    @mute_logger(*QUIET)
+    def test_cron_closes_stale_and_expired_attempts(self):
+        attempt, _result = self.start("12.00")
+        self._stale(attempt)
+        self.admin("DELETE", "/requests")
+        self.run_cron()
+        attempt.invalidate_recordset()
+        self.assertEqual(attempt.state, "expired")
+        pending = self.admin(
+            "GET",
+            f"/pos/{self.cashbox.external_id}/pending",
+            params={"user_id": self.remote["user_id"]},
+        )["pending"]
+        self.assertIsNone(pending)
+        # A second run has nothing to read for it (the closed one is verified
+        # once, later).
+        self.admin("DELETE", "/requests")
+        self.run_cron()
+        self.assertEqual(self.admin("GET", "/requests")["requests"], [])
+
+    @mute_logger(*QUIET)
+    def test_cancelled_but_paid_becomes_a_visible_late_payment(self):
+        self.admin("PUT", "/faults", json={"notifications": {"lose": 1}})
+        attempt, _result = self.start("15.00")
+        # The cashier gave up while Mercado Pago was unreachable; the customer
+        # paid anyway.
+        attempt.sudo().write({"state": "cancelled", "write_date": "2000-01-01"})
+        self.pay()
+        self.env.flush_all()
+        self.env.cr.execute(
+            "UPDATE mercado_pago_qr_attempt SET write_date = '2000-01-01' "
+            "WHERE id = %s",
+            (attempt.id,),
+        )
+        self.run_cron()
+        attempt.invalidate_recordset()
+        self.assertEqual(attempt.state, "late")
+        self.assertEqual(attempt.resolution, "attention")
+        self.assertTrue(attempt.activity_ids)
+        self.assertEqual(attempt.gross, 15.0)
+        # A manager refunds it: nothing paid is lost.
+        self._refund(attempt, 15.0)
+        attempt.invalidate_recordset()
+        self.assertEqual(attempt.refunded_minor, 1500)
+        attempt.with_user(self.pos_admin).action_mark_resolved()
+        self.assertEqual(attempt.resolution, "resolved")
+
+    @mute_logger(*QUIET)
+    def test_fees_and_net_match_mercado_pagos_ledger(self):
+        attempt = self._paid("250.00")
+        [entry] = [e for e in self.admin("GET", "/ledger")["entries"]]
+        self.assertEqual(Decimal(str(attempt.gross)), Decimal(entry["gross"]))
+        self.assertEqual(Decimal(str(attempt.fee)), Decimal(entry["fee"]))
+        self.assertEqual(
+            Decimal(str(attempt.net)).quantize(Decimal("0.01")), Decimal(entry["net"])
+        )
+
+
+@tagged("post_install", "-at_install")
+class TestAfterSaleOrdersApi(AfterSaleCases, MercadoPagoQrFlowCommon):
+    api_mode = "orders"
+
+
+@tagged("post_install", "-at_install")
+class TestAfterSaleInstoreV2(AfterSaleCases, MercadoPagoQrFlowCommon):
+    api_mode = "v2"
