@@ -291,6 +291,25 @@ class MercadoPagoQrFlowCommon(MercadoPagoQrCommon):
         attempt.invalidate_recordset()
         return result
 
+    def refund(self, attempt, amount):
+        wizard = (
+            self.env["mercado.pago.qr.refund.wizard"]
+            .with_user(self.pos_admin)
+            .create({"attempt_id": attempt.id, "amount": amount})
+        )
+        self.env.flush_all()
+        action = wizard.action_refund()
+        # The refund was written by another cursor: read it afresh.
+        self.env.invalidate_all()
+        return action
+
+    def run_cron(self):
+        # The cron commits its progress: it runs in a cursor of its own.
+        self.env.flush_all()
+        with self.env.registry.cursor() as cr:
+            self.env(cr=cr)["mercado.pago.qr.attempt"]._cron_reconcile()
+        self.env.invalidate_all()
+
     def sign(self, data_id, secret=None, ts=None, request_id="req-1"):
         ts = ts or str(int(time.time() * 1000))
         manifest = f"id:{data_id.lower()};request-id:{request_id};ts:{ts};"

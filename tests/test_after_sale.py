@@ -22,22 +22,6 @@ class AfterSaleCases:
         self.assertEqual(self.status(attempt)["state"], "paid")
         return attempt
 
-    def _refund(self, attempt, amount):
-        wizard = (
-            self.env["mercado.pago.qr.refund.wizard"]
-            .with_user(self.pos_admin)
-            .create({"attempt_id": attempt.id, "amount": amount})
-        )
-        self.env.flush_all()
-        return wizard.action_refund()
-
-    def run_cron(self):
-        # The cron commits its progress: it runs in a cursor of its own.
-        self.env.flush_all()
-        with self.env.registry.cursor() as cr:
-            self.env(cr=cr)["mercado.pago.qr.attempt"]._cron_reconcile()
-        self.env.invalidate_all()
-
     def _ledger_refunds(self):
         entries = self.admin("GET", "/ledger")["entries"]
         return [e for e in entries if e["kind"] == "refund"]
@@ -47,7 +31,7 @@ class AfterSaleCases:
     @mute_logger(*QUIET)
     def test_full_refund(self):
         attempt = self._paid("100.00")
-        self._refund(attempt, 100.0)
+        self.refund(attempt, 100.0)
         attempt.invalidate_recordset()
         self.assertEqual(attempt.refund_ids.state, "done")
         self.assertEqual(attempt.refunded_minor, 10000)
@@ -57,19 +41,19 @@ class AfterSaleCases:
     @mute_logger(*QUIET)
     def test_partial_refunds_then_over_large_is_refused(self):
         attempt = self._paid("100.00")
-        self._refund(attempt, 30.0)
-        self._refund(attempt, 20.5)
+        self.refund(attempt, 30.0)
+        self.refund(attempt, 20.5)
         attempt.invalidate_recordset()
         self.assertEqual(attempt.refunded_minor, 5050)
         self.assertEqual(len(self._ledger_refunds()), 2)
         with self.assertRaisesRegex(UserError, "At most 49.50"):
-            self._refund(attempt, 60.0)
+            self.refund(attempt, 60.0)
         self.assertEqual(len(self._ledger_refunds()), 2)
-        self._refund(attempt, 49.5)
+        self.refund(attempt, 49.5)
         attempt.invalidate_recordset()
         self.assertEqual(attempt.refunded_minor, 10000)
         with self.assertRaises(UserError):
-            self._refund(attempt, 0.01)
+            self.refund(attempt, 0.01)
 
     @mute_logger(*QUIET)
     def test_refund_with_mercado_pago_down_then_up_refunds_once(self):
@@ -80,7 +64,7 @@ class AfterSaleCases:
             "/faults",
             json={"rules": [{"fault": "error", "path": "refund", "when": "after"}]},
         )
-        self._refund(attempt, 40.0)
+        self.refund(attempt, 40.0)
         attempt.invalidate_recordset()
         refund = attempt.refund_ids
         self.assertEqual(refund.state, "new")
@@ -94,7 +78,7 @@ class AfterSaleCases:
     def test_unpaid_attempt_cannot_be_refunded(self):
         attempt, _result = self.start("5.00")
         with self.assertRaisesRegex(UserError, "Only a payment"):
-            self._refund(attempt, 5.0)
+            self.refund(attempt, 5.0)
 
     # -- the reconciliation cron ----------------------------------------------
 
@@ -158,7 +142,7 @@ class AfterSaleCases:
         self.assertTrue(attempt.activity_ids)
         self.assertEqual(attempt.gross, 15.0)
         # A manager refunds it: nothing paid is lost.
-        self._refund(attempt, 15.0)
+        self.refund(attempt, 15.0)
         attempt.invalidate_recordset()
         self.assertEqual(attempt.refunded_minor, 1500)
         attempt.with_user(self.pos_admin).action_mark_resolved()
@@ -182,4 +166,117 @@ class TestAfterSaleOrdersApi(AfterSaleCases, MercadoPagoQrFlowCommon):
 
 @tagged("post_install", "-at_install")
 class TestAfterSaleInstoreV2(AfterSaleCases, MercadoPagoQrFlowCommon):
+    api_mode = "v2"
+
+
+@tagged("post_install", "-at_install")
+class TestSessionClosing(MercadoPagoQrFlowCommon):
+    @mute_logger(*QUIET)
+    def test_closing_shows_both_totals_and_warns_on_unresolved(self):
+        attempt, _result = self.start("30.00", line_uuid="line-close-1")
+        self.pay()
+        self.wait_notifications()
+        self.assertEqual(self.status(attempt)["state"], "paid")
+        self.start("5.00", line_uuid="line-close-2")  # still waiting
+        session = self.main_pos_config.current_session_id
+        data = session.with_user(self.pos_user).get_closing_control_data()
+        [qr] = [
+            m for m in data["non_cash_payment_methods"] if m["id"] == self.qr_method.id
+        ]
+        self.assertEqual(qr["mp_qr_reported"], 30.0)
+        self.assertEqual(qr["mp_qr_unresolved"], 1)
+
+
+class SimulatedDayCases:
+    """A day of sales with faults switched on; at the end Odoo's totals equal
+    Mercado Pago's ledger to the cent (gross, fee, net, refunds)."""
+
+    sales = 150
+
+    @mute_logger(*QUIET)
+    def test_simulated_day_matches_the_ledger(self):
+        import random
+
+        rng = random.Random(20261126)
+        self.admin(
+            "PUT",
+            "/faults",
+            json={
+                "seed": 7,
+                "rules": [
+                    {"fault": "error", "probability": 0.08, "status": 503},
+                    {"fault": "error", "probability": 0.05, "when": "after"},
+                    {"fault": "rate_limit", "probability": 0.04, "retry_after": 0},
+                ],
+                "notifications": {"lose": 0.1, "duplicate": 0.2},
+            },
+        )
+        paid = []
+        for n in range(self.sales):
+            cents = rng.randint(100, 500000)
+            amount = f"{cents // 100}.{cents % 100:02d}"
+            attempt, result = self.start(amount, line_uuid=f"day-{n}")
+            if result["state"] != "waiting":
+                continue
+            roll = rng.random()
+            if roll < 0.75:
+                self.pay()
+            elif roll < 0.85:
+                self.pay(outcome="rejected")
+            elif roll < 0.9:
+                self.qr_method.with_user(self.pos_user).mp_qr_cancel(attempt.id)
+            # else: the customer walks away; the order expires.
+            if rng.random() < 0.5:
+                self.status(attempt)
+            if attempt.state == "paid":
+                paid.append(attempt)
+        self.wait_notifications(timeout=60)
+        self.admin("DELETE", "/faults")
+        # The end of the day: every order is past its expiry; the cron settles.
+        self.admin("POST", "/clock", json={"advance_seconds": 7200})
+        self.wait_notifications(timeout=60)
+        Attempt = self.env["mercado.pago.qr.attempt"]
+        Attempt.search([]).sudo().write(
+            {"expires_at": "2000-01-01 00:00:00", "next_check_at": "2000-01-01"}
+        )
+        self.run_cron()
+        self.env.cr.execute(
+            "UPDATE mercado_pago_qr_attempt SET write_date = '2000-01-01'"
+        )
+        self.run_cron()
+        # Some refunds, one of them partial.
+        for attempt in paid[:5]:
+            attempt.invalidate_recordset()
+            self.refund(attempt, round(attempt.gross / 2, 2))
+        attempts = Attempt.search([])
+        self.assertFalse(attempts.filtered(lambda a: a.state in ("new", "waiting")))
+        ledger = self.admin("GET", "/ledger")
+        [totals] = ledger["totals"]
+        money = attempts.filtered(lambda a: a.state in ("paid", "late", "review"))
+        gross = sum(Decimal(str(a.gross)) for a in money)
+        fee = sum(Decimal(str(a.fee)) for a in money)
+        refunds = sum(Decimal(str(a.refunded)) for a in money)
+        payments = [e for e in ledger["entries"] if e["kind"] == "payment"]
+        self.assertEqual(len(payments), len(money))
+        self.assertEqual(
+            {str(e["payment_id"]) for e in payments},
+            {
+                a.operation_number if self.api_mode == "orders" else a.mp_payment_id
+                for a in money
+            },
+        )
+        self.assertEqual(gross - refunds, Decimal(totals["gross"]))
+        self.assertEqual(
+            sum(Decimal(e["fee"]) for e in payments), fee.quantize(Decimal("0.01"))
+        )
+        self.assertGreater(len(money), self.sales // 2)
+
+
+@tagged("post_install", "-at_install")
+class TestSimulatedDayOrdersApi(SimulatedDayCases, MercadoPagoQrFlowCommon):
+    api_mode = "orders"
+
+
+@tagged("post_install", "-at_install")
+class TestSimulatedDayInstoreV2(SimulatedDayCases, MercadoPagoQrFlowCommon):
     api_mode = "v2"
