@@ -3,7 +3,7 @@ PYTHON ?= python3
 ODOO ?= auto
 PORT ?= 8099
 
-.PHONY: test test-pure test-odoo lint format emulator i18n clean
+.PHONY: test test-pure test-odoo lint format bench emulator i18n clean
 
 ## make test: the pure tier, then the Odoo tier if Odoo 19 is found
 ## (ODOO=required fails without Odoo, ODOO=skip runs the pure tier only)
@@ -23,6 +23,11 @@ lint:
 
 format:
 	@bash tools/lint.sh --fix
+
+## make bench: figures against a real Odoo and the emulator on loopback
+## (var/bench/latest.json; BENCH_SAMPLES=100 sales by default)
+bench:
+	$(PYTHON) tools/bench.py
 
 ## make emulator: the Mercado Pago emulator on PORT (default 8099)
 emulator:

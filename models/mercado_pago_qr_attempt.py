@@ -97,7 +97,9 @@ def _clean_lines(lines):
 
 class MercadoPagoQrAttempt(models.Model):
     _name = "mercado.pago.qr.attempt"
-    _inherit = ["mail.thread", "mail.activity.mixin"]  # noqa: RUF012
+    # Activities for the few attempts a manager must handle; no chatter, so
+    # the many ordinary attempts cost nothing extra to create.
+    _inherit = ["mail.activity.mixin"]  # noqa: RUF012
     _description = "Mercado Pago QR payment attempt"
     _check_company_auto = True
     _order = "id desc"
@@ -126,7 +128,7 @@ class MercadoPagoQrAttempt(models.Model):
     order_uuid = fields.Char(string="POS order uuid", index=True)
     line_uuid = fields.Char(string="POS payment line uuid", required=True, index=True)
     pos_order_id = fields.Many2one(
-        "pos.order", index="btree_not_null", check_company=True, tracking=True
+        "pos.order", index="btree_not_null", check_company=True
     )
     pos_payment_id = fields.Many2one("pos.payment", index="btree_not_null")
     currency_id = fields.Many2one("res.currency", required=True)
@@ -197,9 +199,8 @@ class MercadoPagoQrAttempt(models.Model):
         default="none",
         required=True,
         index=True,
-        tracking=True,
     )
-    resolution_note = fields.Char(tracking=True)
+    resolution_note = fields.Char()
     expiry_seconds = fields.Integer(readonly=True)
 
     _external_reference_unique = models.Constraint(
@@ -849,8 +850,8 @@ class MercadoPagoQrAttempt(models.Model):
             # Never reached Mercado Pago (or unknown): the same key finds it.
             try:
                 self._resend()
-            except MercadoPagoError:
-                pass
+            except MercadoPagoError as error:
+                _logger.info("Attempt %s: not found to cancel: %s", self.id, error)
             if not self.mp_order_id:
                 self._record(final_state, message=messages[reason])
                 return
@@ -909,9 +910,6 @@ class MercadoPagoQrAttempt(models.Model):
         }
         if with_images:
             result["qr_image"] = self._qr_image_data_url()
-            result["sticker_image"] = (
-                self._qr_image_data_url() if self.mode == "static" else False
-            )
         return result
 
     def _poll(self):

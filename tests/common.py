@@ -269,6 +269,14 @@ class MercadoPagoQrFlowCommon(MercadoPagoQrCommon):
             body["amount"] = amount
         return self.admin("POST", f"/pos/{self.cashbox.external_id}/pay", json=body)
 
+    def pending(self):
+        """What waits on the cashbox's QR at Mercado Pago (None if nothing)."""
+        return self.admin(
+            "GET",
+            f"/pos/{self.cashbox.external_id}/pending",
+            params={"user_id": self.remote["user_id"]},
+        )["pending"]
+
     def wait_notifications(self, timeout=10):
         """Let the emulator's deliveries reach Odoo, until none is pending.
 

@@ -109,11 +109,7 @@ class AfterSaleCases:
         self.run_cron()
         attempt.invalidate_recordset()
         self.assertEqual(attempt.state, "expired")
-        pending = self.admin(
-            "GET",
-            f"/pos/{self.cashbox.external_id}/pending",
-            params={"user_id": self.remote["user_id"]},
-        )["pending"]
+        pending = self.pending()
         self.assertIsNone(pending)
         # A second run has nothing to read for it (the closed one is verified
         # once, later).

@@ -24,11 +24,7 @@ class CashierFlowCases:
         self.assertTrue(result["qr_image"].startswith("data:image/png;base64,"))
         self.assertTrue(attempt.idempotency_key)
         self.assertEqual(attempt.amount_minor, 1250)
-        pending = self.admin(
-            "GET",
-            f"/pos/{self.cashbox.external_id}/pending",
-            params={"user_id": self.remote["user_id"]},
-        )["pending"]
+        pending = self.pending()
         self.assertEqual(pending["external_reference"], attempt.external_reference)
         self.assertEqual(str(pending["total_amount"]).rstrip("0").rstrip("."), "12.5")
         self.assertTrue(pending["items"])
@@ -85,11 +81,7 @@ class CashierFlowCases:
         result = self.status(attempt)
         self.assertEqual(result["state"], "rejected")
         self.assertIn("rejected", result["message"])
-        pending = self.admin(
-            "GET",
-            f"/pos/{self.cashbox.external_id}/pending",
-            params={"user_id": self.remote["user_id"]},
-        )["pending"]
+        pending = self.pending()
         self.assertIsNone(pending)
 
     @mute_logger(*QUIET)
@@ -172,11 +164,7 @@ class CashierFlowCases:
         # closed, so nobody can pay it.
         self.assertEqual(result["state"], "failed")
         self.assertFalse(attempt.push_unknown)
-        pending = self.admin(
-            "GET",
-            f"/pos/{self.cashbox.external_id}/pending",
-            params={"user_id": self.remote["user_id"]},
-        )["pending"]
+        pending = self.pending()
         self.assertIsNone(pending)
 
     def test_a_new_order_clears_the_previous_one_on_the_cashbox(self):

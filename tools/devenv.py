@@ -310,3 +310,17 @@ def wait_for(predicate, timeout, what):
             return
         time.sleep(0.2)
     raise TimeoutError(f"timed out waiting for {what}")
+
+
+def odoo_with_base_db(command):
+    """The venv's python, Odoo's package folder and a running cluster that has
+    the base database `make test` builds; exits with what is missing."""
+    python = ensure_venv("venv", "requirements-test.txt", True)
+    found = find_odoo(python)
+    if found is None:
+        sys.exit(f"make {command} needs Odoo 19 (set ODOO_SRC or install it).")
+    pg = PgCluster()
+    pg.ensure_running()
+    if not pg.db_exists(f"{MODULE}_base_pos"):
+        sys.exit("Run `make test` once first: it builds the base database.")
+    return python, found[0], pg

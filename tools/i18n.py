@@ -9,7 +9,6 @@ the pure tier's translation test fails until someone translates them.
 import os
 import shutil
 import subprocess
-import sys
 import tempfile
 from pathlib import Path
 
@@ -79,15 +78,8 @@ def merge(lang):
 
 
 def main():
-    python = devenv.ensure_venv("venv", "requirements-test.txt", True)
-    odoo = devenv.find_odoo(python)
-    if odoo is None:
-        sys.exit("make i18n needs Odoo 19 (set ODOO_SRC or install it).")
-    pg = devenv.PgCluster()
-    pg.ensure_running()
-    if not pg.db_exists(f"{MODULE}_base_pos"):
-        sys.exit("Run `make test` once first: it builds the base database.")
-    export_pot(python, pg, odoo[0])
+    python, odoo_pkg, pg = devenv.odoo_with_base_db("i18n")
+    export_pot(python, pg, odoo_pkg)
     for lang in LANGS:
         merge(lang)
 

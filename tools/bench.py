@@ -1,0 +1,429 @@
+"""`make bench`: figures against a real Odoo and the emulator on loopback.
+
+Measured in one run, first the floor (a bare Odoo route writing one row and
+sending one bus message, timed until a websocket client receives it, and one
+JSON-RPC round trip), then the module's figures, reported as percentiles and as
+ratios to the floor. Writes var/bench/latest.json: a list of
+{name, value, unit, target, met}.
+"""
+
+import json
+import os
+import random
+import socket
+import statistics
+import subprocess
+import sys
+import time
+
+import devenv
+from devenv import MODULE, REPO, VAR, log
+
+BENCH_DB = f"{MODULE}_bench"
+BENCH_ADDONS = REPO / "tools" / "bench_addons"
+FLOOR_CHANNEL = "pos_mercado_pago_qr_bench"
+
+
+def free_port():
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def pct(values, q):
+    values = sorted(values)
+    if not values:
+        return float("nan")
+    k = (len(values) - 1) * q / 100
+    lo, hi = int(k), min(int(k) + 1, len(values) - 1)
+    return values[lo] + (values[hi] - values[lo]) * (k - lo)
+
+
+class Odoo:
+    """JSON-RPC and websocket client of the Odoo under test."""
+
+    def __init__(self, url):
+        import requests
+
+        self.url = url
+        self.http = requests.Session()
+
+    def login(self):
+        res = self.http.post(
+            f"{self.url}/web/session/authenticate",
+            json={"params": {"db": BENCH_DB, "login": "admin", "password": "admin"}},
+            timeout=30,
+        ).json()
+        assert "result" in res, res
+
+    def call(self, model, method, *args, **kwargs):
+        res = self.http.post(
+            f"{self.url}/web/dataset/call_kw/{model}/{method}",
+            json={
+                "params": {
+                    "model": model,
+                    "method": method,
+                    "args": list(args),
+                    "kwargs": kwargs,
+                }
+            },
+            timeout=60,
+        ).json()
+        if "error" in res:
+            raise RuntimeError(json.dumps(res["error"])[:2000])
+        return res["result"]
+
+    def websocket(self, channels):
+        import websocket
+
+        cookie = "; ".join(f"{k}={v}" for k, v in self.http.cookies.items())
+        ws = websocket.create_connection(
+            self.url.replace("http", "ws") + "/websocket?version=19.0-2",
+            cookie=cookie,
+            header={"Origin": self.url},
+            timeout=30,
+        )
+        ws.send(
+            json.dumps(
+                {"event_name": "subscribe", "data": {"channels": channels, "last": 0}}
+            )
+        )
+        return ws
+
+
+def wait_message(ws, kind, timeout):
+    """The first bus notification of `kind`, or None."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        ws.settimeout(max(0.01, deadline - time.monotonic()))
+        try:
+            raw = ws.recv()
+        except Exception:  # noqa: BLE001 - a timeout
+            return None
+        for note in json.loads(raw):
+            message = note.get("message", {})
+            if message.get("type") == kind:
+                return message.get("payload")
+    return None
+
+
+def prepare(python, pg, odoo_pkg):
+    addons = devenv.addons_path(odoo_pkg) + f",{BENCH_ADDONS}"
+    conf = devenv.write_odoo_conf(VAR / "odoo-bench.conf", pg, addons)
+    pg.copy_db(f"{MODULE}_base_pos", BENCH_DB)
+    log("installing the module and the benchmark floor addon")
+    devenv.run(
+        devenv.odoo_cmd(
+            python,
+            conf,
+            "-d",
+            BENCH_DB,
+            "-i",
+            f"{MODULE},pos_mercado_pago_qr_bench",
+            "--stop-after-init",
+            "--log-level=warn",
+        ),
+        cwd="/",
+    )
+    return conf
+
+
+def start_processes(python, conf, http_port, emu_port):
+    emulator = subprocess.Popen(
+        [python, "-m", "emulator", "--port", str(emu_port)],
+        cwd=REPO,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    odoo = subprocess.Popen(
+        devenv.odoo_cmd(
+            python,
+            conf,
+            "-d",
+            BENCH_DB,
+            "--http-port",
+            str(http_port),
+            "--workers",
+            "0",
+            "--max-cron-threads",
+            "0",
+            "--log-level=warn",
+        ),
+        cwd="/",
+        stdout=subprocess.DEVNULL,
+        stderr=open(VAR / "bench" / "odoo.log", "w"),  # noqa: SIM115
+    )
+    import requests
+
+    def up(url):
+        try:
+            return requests.get(url, timeout=2).ok
+        except requests.RequestException:
+            return False
+
+    devenv.wait_for(
+        lambda: up(f"http://127.0.0.1:{emu_port}/emulator/v1/health"), 30, "emulator"
+    )
+    devenv.wait_for(lambda: up(f"http://127.0.0.1:{http_port}/web/health"), 120, "odoo")
+    return emulator, odoo
+
+
+def configure(odoo, emu):
+    import requests
+
+    remote = requests.post(
+        f"{emu}/emulator/v1/accounts", json={"site_id": "MLA"}, timeout=10
+    ).json()
+    odoo.call("ir.config_parameter", "set_param", "web.base.url", odoo.url)
+    company = odoo.call("res.users", "read", [2], ["company_id"])[0]["company_id"][0]
+    ars = odoo.call(
+        "res.currency", "search", [["name", "=", "ARS"]], context={"active_test": False}
+    )
+    odoo.call("res.currency", "write", ars, {"active": True})
+    odoo.call("res.company", "write", [company], {"currency_id": ars[0]})
+    account = odoo.call(
+        "mercado.pago.qr.account",
+        "create",
+        {
+            "name": "Bench",
+            "access_token": remote["access_token"],
+            "webhook_secret": remote["webhook_secret"],
+            "api_base_url": emu,
+            "api_mode": "orders",
+        },
+    )
+    odoo.call("mercado.pago.qr.account", "action_test_connection", [account])
+    store = odoo.call(
+        "mercado.pago.qr.store",
+        "create",
+        {
+            "name": "Bench store",
+            "account_id": account,
+            "street_name": "Caseros",
+            "street_number": "3039",
+            "city_name": "Belgrano",
+            "state_name": "Capital Federal",
+            "latitude": -34.6,
+            "longitude": -58.4,
+        },
+    )
+    odoo.call("mercado.pago.qr.store", "action_sync", [store])
+    config = odoo.call("pos.config", "create", {"name": "Caja 1"})
+    cashbox = odoo.call(
+        "mercado.pago.qr.cashbox",
+        "create",
+        {"name": "Caja 1", "store_id": store, "pos_config_id": config},
+    )
+    odoo.call("mercado.pago.qr.cashbox", "action_sync", [cashbox])
+    journal = odoo.call("account.journal", "search", [["type", "=", "bank"]], limit=1)
+    method = odoo.call(
+        "pos.payment.method",
+        "create",
+        {
+            "name": "Mercado Pago QR",
+            "payment_method_type": "terminal",
+            "use_payment_terminal": "mercado_pago_qr",
+            "mp_qr_account_id": account,
+            "journal_id": journal[0],
+        },
+    )
+    odoo.call("pos.config", "write", [config], {"payment_method_ids": [[4, method]]})
+    odoo.call("pos.config", "open_ui", [config])
+    info = odoo.call(
+        "pos.config", "read", [config], ["current_session_id", "access_token"]
+    )[0]
+    hook = odoo.call("mercado.pago.qr.account", "read", [account], ["webhook_url"])[0]
+    requests.patch(
+        f"{emu}/emulator/v1/accounts/{remote['user_id']}",
+        json={"webhook_url": hook["webhook_url"]},
+        timeout=10,
+    ).raise_for_status()
+    ext = odoo.call("mercado.pago.qr.cashbox", "read", [cashbox], ["external_id"])[0]
+    return {
+        "method": method,
+        "session": info["current_session_id"][0],
+        "token": info["access_token"],
+        "external_pos_id": ext["external_id"],
+        "user_id": remote["user_id"],
+    }
+
+
+def measure_floor(odoo, n):
+    ws = odoo.websocket([FLOOR_CHANNEL])
+    time.sleep(0.5)
+    bus, rpc = [], []
+    for _ in range(n):
+        started = time.perf_counter()
+        odoo.http.post(f"{odoo.url}/pos_mercado_pago_qr_bench/ping", timeout=10)
+        if wait_message(ws, "PING", 5) is not None:
+            bus.append((time.perf_counter() - started) * 1000)
+    for _ in range(n):
+        started = time.perf_counter()
+        odoo.call("res.users", "read", [2], ["name"])
+        rpc.append((time.perf_counter() - started) * 1000)
+    ws.close()
+    return bus, rpc
+
+
+def sale(odoo, till, n, amount="1500.00"):
+    return odoo.call(
+        "pos.payment.method",
+        "mp_qr_start",
+        [till["method"]],
+        {
+            "session_id": till["session"],
+            "order_uuid": f"bench-{n}",
+            "line_uuid": f"bench-line-{n}-{random.random()}",
+            "amount": amount,
+            "lines": [],
+        },
+    )
+
+
+def measure_sales(odoo, emu, till, n, lose):
+    import requests
+
+    requests.put(
+        f"{emu}/emulator/v1/faults",
+        json={"notifications": {"lose": 1}} if lose else {},
+        timeout=10,
+    )
+    kind = f"{till['token']}-MERCADO_PAGO_QR"
+    ws = odoo.websocket([till["token"]])
+    time.sleep(0.5)
+    push, done = [], []
+    pay_url = f"{emu}/emulator/v1/pos/{till['external_pos_id']}/pay"
+    for i in range(n):
+        requests.delete(f"{emu}/emulator/v1/requests", timeout=10)
+        started = time.perf_counter()
+        attempt = sale(odoo, till, f"{lose}-{i}")
+        rpc_ms = (time.perf_counter() - started) * 1000
+        mp_ms = sum(
+            r.get("duration_ms") or 0
+            for r in requests.get(f"{emu}/emulator/v1/requests", timeout=10).json()[
+                "requests"
+            ]
+        )
+        push.append(rpc_ms - mp_ms)
+        last_poll = time.perf_counter()
+        if lose:
+            # The customer pays at any moment of the POS's 2 s polling cycle.
+            time.sleep(random.uniform(0, 2))
+        t0 = time.perf_counter()
+        requests.post(
+            pay_url,
+            json={"outcome": "approved", "user_id": till["user_id"]},
+            timeout=10,
+        ).raise_for_status()
+        while True:
+            # The POS: ask at a bus hint, else every 2 s.
+            wait = max(0.0, 2 - (time.perf_counter() - last_poll))
+            wait_message(ws, kind, wait)
+            last_poll = time.perf_counter()
+            state = odoo.call(
+                "pos.payment.method", "mp_qr_status", [till["method"]], attempt["id"]
+            )["state"]
+            if state == "paid":
+                done.append((time.perf_counter() - t0) * 1000)
+                break
+            if time.perf_counter() - t0 > 60:
+                break
+    ws.close()
+    return push, done
+
+
+def figure(name, value, unit, target, met):
+    return {
+        "name": name,
+        "value": round(value, 2),
+        "unit": unit,
+        "target": target,
+        "met": bool(met),
+    }
+
+
+def main():
+    python, odoo_pkg, pg = devenv.odoo_with_base_db("bench")
+    (VAR / "bench").mkdir(parents=True, exist_ok=True)
+    conf = prepare(python, pg, odoo_pkg)
+    http_port, emu_port = free_port(), free_port()
+    emulator, server = start_processes(python, conf, http_port, emu_port)
+    try:
+        odoo = Odoo(f"http://127.0.0.1:{http_port}")
+        emu = f"http://127.0.0.1:{emu_port}"
+        odoo.login()
+        till = configure(odoo, emu)
+        sample = int(os.environ.get("BENCH_SAMPLES", "100"))
+        log("measuring the floor")
+        bus, rpc = measure_floor(odoo, sample)
+        floor = pct(bus, 95) + pct(rpc, 95)
+        log("measuring sales with notifications")
+        push, done = measure_sales(odoo, emu, till, sample, lose=False)
+        log("measuring sales with every notification lost")
+        _push_lost, done_lost = measure_sales(
+            odoo, emu, till, max(5, sample // 10), lose=True
+        )
+    finally:
+        server.terminate()
+        emulator.terminate()
+        server.wait(30)
+        emulator.wait(30)
+    figures = [
+        figure("floor: bus message p95", pct(bus, 95), "ms", "~18 ms", True),
+        figure("floor: JSON-RPC round trip p95", pct(rpc, 95), "ms", "~8 ms", True),
+        figure(
+            "approval to done p50 (notifications on)", pct(done, 50), "ms", "-", True
+        ),
+        figure(
+            "approval to done p95 (notifications on)",
+            pct(done, 95),
+            "ms",
+            "< 300 ms",
+            pct(done, 95) < 300,
+        ),
+        figure(
+            "approval to done p95 / floor",
+            pct(done, 95) / floor,
+            "x",
+            "<= 4",
+            pct(done, 95) / floor <= 4,
+        ),
+        figure(
+            "approval to done p50 (all notifications lost)",
+            pct(done_lost, 50),
+            "ms",
+            "-",
+            True,
+        ),
+        figure(
+            "approval to done p95 (all notifications lost)",
+            pct(done_lost, 95),
+            "ms",
+            "< 15000 ms",
+            pct(done_lost, 95) < 15000 and len(done_lost) >= max(5, sample // 10),
+        ),
+        figure(
+            "order push server time p95 (without Mercado Pago)",
+            pct(push, 95),
+            "ms",
+            "< 30 ms",
+            pct(push, 95) < 30,
+        ),
+    ]
+    out = VAR / "bench" / "latest.json"
+    out.write_text(json.dumps(figures, indent=2) + "\n")
+    print(f"\n{'figure':<55} {'value':>10} {'unit':<4} {'target':<12} met")
+    for f in figures:
+        print(
+            f"{f['name']:<55} {f['value']:>10} {f['unit']:<4} {f['target']:<12} "
+            f"{'yes' if f['met'] else 'NO'}"
+        )
+    print(
+        f"\nsamples: {len(done)} sales, {len(done_lost)} with notifications lost; "
+        f"median push {statistics.median(push):.1f} ms; written to {out}"
+    )
+    return 0 if all(f["met"] for f in figures) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
