@@ -97,9 +97,7 @@ def _clean_lines(lines):
 
 class MercadoPagoQrAttempt(models.Model):
     _name = "mercado.pago.qr.attempt"
-    # Activities for the few attempts a manager must handle; no chatter, so
-    # the many ordinary attempts cost nothing extra to create.
-    _inherit = ["mail.activity.mixin"]  # noqa: RUF012
+    _inherit = ["mail.thread", "mail.activity.mixin"]  # noqa: RUF012
     _description = "Mercado Pago QR payment attempt"
     _check_company_auto = True
     _order = "id desc"
@@ -361,7 +359,11 @@ class MercadoPagoQrAttempt(models.Model):
         existing._cancel_for_new_attempt()
         expiry = method.mp_qr_expiry_minutes or DEFAULT_EXPIRY_MINUTES
         mode = method.mp_qr_mode if account.api_mode == "orders" else "static"
-        attempt = self.create(
+        # No creation message nor follower: attempts are many and the push
+        # must be fast; the chatter is for the few a manager handles.
+        attempt = self.with_context(
+            mail_create_nolog=True, mail_create_nosubscribe=True, tracking_disable=True
+        ).create(
             {
                 "company_id": config.company_id.id,
                 "config_id": config.id,

@@ -7,6 +7,8 @@ ratios to the floor. Writes var/bench/latest.json: a list of
 {name, value, unit, target, met}.
 """
 
+import hashlib
+import hmac
 import json
 import os
 import random
@@ -245,6 +247,7 @@ def configure(odoo, emu):
         "token": info["access_token"],
         "external_pos_id": ext["external_id"],
         "user_id": remote["user_id"],
+        "webhook_secret": remote["webhook_secret"],
     }
 
 
@@ -332,6 +335,126 @@ def measure_sales(odoo, emu, till, n, lose):
     return push, done
 
 
+RECONCILE_SCRIPT = """
+import json, time
+env.cr.execute("SELECT count(*) FROM mercado_pago_qr_attempt WHERE state = 'waiting'")
+before = env.cr.fetchone()[0]
+started = time.perf_counter()
+env["mercado.pago.qr.attempt"]._cron_reconcile()
+env.cr.commit()
+elapsed = time.perf_counter() - started
+env.cr.execute("SELECT count(*) FROM mercado_pago_qr_attempt WHERE state = 'waiting'")
+print("RESULT=" + json.dumps({"before": before, "left": env.cr.fetchone()[0],
+                              "seconds": elapsed}))
+"""
+
+
+def measure_reconciliation(python, conf, odoo, emu, till, count):
+    """`count` stale attempts, each with a real (replaced) order at Mercado
+    Pago; the cron settles them while webhooks keep arriving."""
+    import threading
+
+    import requests
+
+    requests.patch(
+        f"{emu}/emulator/v1/config",
+        json={"pending_order_policy": "replace"},
+        timeout=10,
+    ).raise_for_status()
+    token = odoo.call(
+        "mercado.pago.qr.account", "search_read", [], ["access_token", "webhook_url"]
+    )[0]
+    http = requests.Session()
+    http.headers["Authorization"] = f"Bearer {token['access_token']}"
+    orders = []
+    for i in range(count):
+        answer = http.post(
+            f"{emu}/v1/orders",
+            headers={"X-Idempotency-Key": f"bench-stale-{i}"},
+            json={
+                "type": "qr",
+                "external_reference": f"benchstale{i}",
+                "total_amount": "10.00",
+                "config": {"qr": {"external_pos_id": till["external_pos_id"]}},
+                "transactions": {"payments": [{"amount": "10.00"}]},
+            },
+            timeout=10,
+        ).json()
+        orders.append((answer["id"], f"benchstale{i}"))
+    rows = ",".join(f"('{o}','{r}')" for o, r in orders)
+    insert = (
+        "INSERT INTO mercado_pago_qr_attempt (company_id, config_id, session_id, "
+        "payment_method_id, account_id, cashbox_id, api_mode, mode, line_uuid, "
+        "currency_id, amount_minor, paid_minor, external_reference, idempotency_key, "
+        "cancel_key, mp_order_id, state, resolution, expires_at, next_check_at, "
+        "check_count, create_date, write_date) "
+        "SELECT a.company_id, a.config_id, a.session_id, a.payment_method_id, "
+        "a.account_id, a.cashbox_id, a.api_mode, a.mode, v.r, a.currency_id, 1000, 0, "
+        "v.r, md5(v.r), md5(v.o), v.o, 'waiting', 'none', "
+        "now() - interval '1 hour', now() - interval '1 hour', 0, now(), now() "
+        f"FROM (VALUES {rows}) AS v(o, r), "
+        "(SELECT * FROM mercado_pago_qr_attempt ORDER BY id LIMIT 1) a"
+    )
+    setup = f"env.cr.execute({insert!r}); env.cr.commit()"
+    devenv.run(
+        [python, "-m", "odoo", "shell", "-c", conf, "-d", BENCH_DB, "--no-http"],
+        input=setup,
+        text=True,
+        capture_output=True,
+        cwd="/",
+    )
+    requests.delete(f"{emu}/emulator/v1/requests", timeout=10)
+    waits, stop = [], threading.Event()
+    hook = token["webhook_url"]
+
+    def webhooks():
+        # Notifications about attempts the cron is handling: none may wait
+        # long on the cron's locks.
+        while not stop.is_set():
+            order_id, _ref = random.choice(orders)
+            ts = str(int(time.time() * 1000))
+            manifest = f"id:{order_id.lower()};request-id:bench;ts:{ts};"
+            digest = hmac.new(
+                till["webhook_secret"].encode(), manifest.encode(), hashlib.sha256
+            ).hexdigest()
+            started = time.perf_counter()
+            requests.post(
+                f"{hook}?type=order&data.id={order_id}",
+                json={"type": "order", "data": {"id": order_id}},
+                headers={
+                    "x-signature": f"ts={ts},v1={digest}",
+                    "x-request-id": "bench",
+                },
+                timeout=30,
+            )
+            waits.append((time.perf_counter() - started) * 1000)
+            time.sleep(0.05)
+
+    thread = threading.Thread(target=webhooks, daemon=True)
+    thread.start()
+    out = devenv.run(
+        [python, "-m", "odoo", "shell", "-c", conf, "-d", BENCH_DB, "--no-http"],
+        input=RECONCILE_SCRIPT,
+        text=True,
+        capture_output=True,
+        cwd="/",
+    ).stdout
+    stop.set()
+    thread.join(30)
+    result = json.loads(
+        next(x for x in out.splitlines() if x.startswith("RESULT="))[7:]
+    )
+    reads = requests.get(
+        f"{emu}/emulator/v1/requests",
+        params={"method": "GET", "path": "^/v1/orders/"},
+        timeout=30,
+    ).json()["requests"]
+    per_order = {}
+    for r in reads:
+        per_order[r["path"]] = per_order.get(r["path"], 0) + 1
+    return result, max(per_order.values() or [0]), waits
+
+
 def figure(name, value, unit, target, met):
     return {
         "name": name,
@@ -362,6 +485,11 @@ def main():
         log("measuring sales with every notification lost")
         _push_lost, done_lost = measure_sales(
             odoo, emu, till, max(5, sample // 10), lose=True
+        )
+        stale = int(os.environ.get("BENCH_STALE", "10000"))
+        log(f"measuring the reconciliation of {stale} stale attempts")
+        recon, reads_max, waits = measure_reconciliation(
+            python, conf, odoo, emu, till, stale
         )
     finally:
         server.terminate()
@@ -408,6 +536,29 @@ def main():
             "ms",
             "< 30 ms",
             pct(push, 95) < 30,
+        ),
+    ]
+    figures += [
+        figure(
+            f"reconciliation of {stale} stale attempts",
+            recon["seconds"],
+            "s",
+            "< 120 s",
+            recon["seconds"] < 120 and recon["left"] == 0,
+        ),
+        figure(
+            "reconciliation: Mercado Pago reads per attempt (max)",
+            reads_max,
+            "n",
+            "<= 1",
+            reads_max <= 1,
+        ),
+        figure(
+            "webhook answer during reconciliation (max)",
+            max(waits or [0]),
+            "ms",
+            "< 1000 ms",
+            max(waits or [0]) < 1000,
         ),
     ]
     out = VAR / "bench" / "latest.json"

@@ -126,10 +126,8 @@ const tours = {
       expectUnloadPage: true,
     },
     {
-      content: "the waiting line picked up its state from the server",
-      trigger: ".o_mp_qr_waiting img.o_mp_qr_image",
-    },
-    {
+      // Waiting again, or already paid if the customer was quick: either way
+      // the line's state comes from the server.
       content: "the customer paid: the recovered line is done",
       trigger: ".paymentline .electronic_status:contains('Payment Successful')",
     },
