@@ -108,7 +108,7 @@ class MercadoPagoQrController(http.Controller):
                 event.resource_id,
             )
             return _answer(200, "unknown id")
-        attempt._settle()
+        attempt._settle_from_notification()
         return _answer(200, "ok")
 
     def _find_attempt(self, account_sudo, event):

@@ -262,14 +262,23 @@ class MercadoPagoQrAttempt(models.Model):
         cr = self.env.cr
         try:
             with cr.savepoint(flush=False):
-                cr.execute(
-                    "SET LOCAL lock_timeout = %s", (f"{int(wait_seconds * 1000)}ms",)
-                )
-                cr.execute(
-                    "SELECT id FROM mercado_pago_qr_attempt WHERE id = %s FOR UPDATE",
-                    (self.id,),
-                )
-                cr.execute("SET LOCAL lock_timeout = 0")
+                if wait_seconds:
+                    cr.execute(
+                        "SET LOCAL lock_timeout = %s",
+                        (f"{int(wait_seconds * 1000)}ms",),
+                    )
+                    cr.execute(
+                        "SELECT id FROM mercado_pago_qr_attempt WHERE id = %s "
+                        "FOR UPDATE",
+                        (self.id,),
+                    )
+                    cr.execute("SET LOCAL lock_timeout = 0")
+                else:
+                    cr.execute(
+                        "SELECT id FROM mercado_pago_qr_attempt WHERE id = %s "
+                        "FOR UPDATE NOWAIT",
+                        (self.id,),
+                    )
         except psycopg2.errors.LockNotAvailable:
             return False
         self.invalidate_recordset()
@@ -519,14 +528,23 @@ class MercadoPagoQrAttempt(models.Model):
 
     # -- the one room: re-read and move forward ---------------------------------
 
-    def _settle(self, force_read=False):
+    def _settle_from_notification(self):
+        """A notification's door: a transaction of its own that starts at the
+        lock, so a row moved meanwhile by the cron or the POS is never a
+        serialization failure; a row locked right now is being settled by its
+        holder, so the notification does not wait for it."""
+        self.ensure_one()
+        with self.env.registry.cursor() as cr:
+            self.with_env(self.env(cr=cr))._settle(lock_wait=0)
+
+    def _settle(self, lock_wait=2):
         """Re-read from Mercado Pago and record the result, once, under a lock.
 
         Returns True when the attempt moved. A caller that finds the row locked
         or final does nothing: another door is already handling it.
         """
         self.ensure_one()
-        if not self._lock():
+        if not self._lock(lock_wait):
             return False
         if self.state not in OPEN_STATES and self.state not in (
             "cancelled",
@@ -759,7 +777,7 @@ class MercadoPagoQrAttempt(models.Model):
         ]
 
     @api.model
-    def _cron_reconcile(self, batch_size=200):
+    def _cron_reconcile(self, batch_size=50):
         """Settle what nobody is watching: one Mercado Pago read per attempt per
         run, row by row with SKIP LOCKED so a webhook never waits on the cron,
         progress committed as it goes; Retry-After stops the run."""
@@ -768,16 +786,21 @@ class MercadoPagoQrAttempt(models.Model):
         done = 0
         for start in range(0, len(ids), batch_size):
             for attempt_id in ids[start : start + batch_size]:
-                self.env.cr.execute(
-                    "SELECT id FROM mercado_pago_qr_attempt WHERE id = %s "
-                    "FOR UPDATE SKIP LOCKED",
-                    (attempt_id,),
-                )
-                if not self.env.cr.fetchone():
-                    continue  # a webhook or the POS is on it right now
-                attempt = self.browse(attempt_id)
                 try:
-                    attempt._reconcile_one(now)
+                    with self.env.cr.savepoint():
+                        self.env.cr.execute(
+                            "SELECT id FROM mercado_pago_qr_attempt WHERE id = %s "
+                            "FOR UPDATE SKIP LOCKED",
+                            (attempt_id,),
+                        )
+                        if not self.env.cr.fetchone():
+                            continue  # a webhook or the POS is on it right now
+                        self.browse(attempt_id)._reconcile_one(now)
+                except psycopg2.errors.SerializationFailure:
+                    # Moved by a webhook after this run's snapshot: theirs is
+                    # newer; the next run reads it again if still needed.
+                    self.env.invalidate_all()
+                    continue
                 except RateLimitedError as error:
                     _logger.info("Reconciliation paused: %s", error)
                     self.env["ir.cron"]._commit_progress(done, remaining=0)
@@ -795,7 +818,6 @@ class MercadoPagoQrAttempt(models.Model):
         self.env["mercado.pago.qr.refund"].search(
             [("state", "=", "new")]
         )._retry_pending()
-        self._clear_forgotten_cashboxes()
         return done
 
     def _reconcile_one(self, now):
@@ -822,11 +844,6 @@ class MercadoPagoQrAttempt(models.Model):
         except MercadoPagoError as error:
             _logger.info("Attempt %s: re-read failed: %s", self.id, error)
             return None
-
-    @api.model
-    def _clear_forgotten_cashboxes(self):
-        """v2 keeps one order per cashbox until it expires: clear the ones whose
-        attempt is closed (cancel-then-crash, lost DELETE)."""
 
     # -- cancel ---------------------------------------------------------------
 
