@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import hashlib
 import json
+from datetime import timedelta
 
 from .errors import ApiError
 from .money import dumps, loads
-from .state import iso
+from .state import iso, parse_iso
 from .web import Response
 
 
@@ -42,6 +43,11 @@ def run(app, req, handler, *, required: bool, render_current=None) -> Response:
     state = app.state
     slot = f"{req.account['user_id']}:{key}"
     stored = state.data["idempotency"].get(slot)
+    ttl = timedelta(seconds=float(state.config["idempotency_ttl_seconds"]))
+    if stored and parse_iso(stored["created"]) + ttl <= state.now():
+        # Expired: forgotten here, whenever the background sweep runs.
+        del state.data["idempotency"][slot]
+        stored = None
     fp = fingerprint(req)
     if stored:
         if stored["fingerprint"] != fp:

@@ -8,6 +8,7 @@ notifications together, so they never disagree.
 from __future__ import annotations
 
 import copy
+import time
 from datetime import timedelta
 from decimal import Decimal
 
@@ -15,6 +16,8 @@ from .errors import ApiError
 from .money import ZERO, D, fmt, round_money, to_decimal
 from .sites import SITES
 from .state import iso, parse_iso
+
+IDEMPOTENCY_SWEEP_SECONDS = 60.0
 
 PAYABLE = ("created", "action_required")
 REFUND_WINDOW = timedelta(days=180)  # doc §13.15
@@ -40,6 +43,7 @@ class Engine:
         self.state = state
         self.notifier = notifier
         self.faults = faults
+        self._idempotency_swept = 0.0
 
     @property
     def data(self) -> dict:
@@ -435,6 +439,11 @@ class Engine:
         for pos_id, rec in list(self.data["instore"].items()):
             if parse_iso(rec["_expires_at"]) <= now:
                 self.close_instore(int(pos_id), "expired")
+        # Keys live 24 h: forgetting them once a minute is plenty, and a sweep
+        # of every key at every tick made a busy emulator CPU-bound.
+        if time.monotonic() - self._idempotency_swept < IDEMPOTENCY_SWEEP_SECONDS:
+            return
+        self._idempotency_swept = time.monotonic()
         ttl = timedelta(seconds=float(self.cfg["idempotency_ttl_seconds"]))
         for key, rec in list(self.data["idempotency"].items()):
             if parse_iso(rec["created"]) + ttl <= now:
