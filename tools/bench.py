@@ -350,6 +350,21 @@ print("RESULT=" + json.dumps({"before": before, "left": env.cr.fetchone()[0],
 """
 
 
+def odoo_shell(python, conf, script, what):
+    """Run `script` in `odoo shell` on the bench database; its stdout."""
+    proc = devenv.run(
+        [python, "-m", "odoo", "shell", "-c", conf, "-d", BENCH_DB, "--no-http"],
+        input=script,
+        text=True,
+        capture_output=True,
+        cwd="/",
+        check=False,
+    )
+    if proc.returncode:
+        sys.exit(f"{what} failed:\n{proc.stderr[-3000:]}")
+    return proc.stdout
+
+
 def measure_reconciliation(python, conf, odoo, emu, till, count):
     """`count` stale attempts, each with a real (replaced) order at Mercado
     Pago; the cron settles them while webhooks keep arriving."""
@@ -396,17 +411,12 @@ def measure_reconciliation(python, conf, odoo, emu, till, count):
         f"FROM (VALUES {rows}) AS v(o, r), "
         "(SELECT * FROM mercado_pago_qr_attempt ORDER BY id LIMIT 1) a"
     )
-    setup = f"env.cr.execute({insert!r}); env.cr.commit()"
-    proc = devenv.run(
-        [python, "-m", "odoo", "shell", "-c", conf, "-d", BENCH_DB, "--no-http"],
-        input=setup,
-        text=True,
-        capture_output=True,
-        cwd="/",
-        check=False,
+    odoo_shell(
+        python,
+        conf,
+        f"env.cr.execute({insert!r}); env.cr.commit()",
+        "creating the stale attempts",
     )
-    if proc.returncode:
-        sys.exit(f"creating the stale attempts failed:\n{proc.stderr[-3000:]}")
     requests.delete(f"{emu}/emulator/v1/requests", timeout=10)
     waits, targeted, stop = [], set(), threading.Event()
     hook = token["webhook_url"]
@@ -438,17 +448,7 @@ def measure_reconciliation(python, conf, odoo, emu, till, count):
 
     thread = threading.Thread(target=webhooks, daemon=True)
     thread.start()
-    proc = devenv.run(
-        [python, "-m", "odoo", "shell", "-c", conf, "-d", BENCH_DB, "--no-http"],
-        input=RECONCILE_SCRIPT,
-        text=True,
-        capture_output=True,
-        cwd="/",
-        check=False,
-    )
-    if proc.returncode:
-        sys.exit(f"the reconciliation run failed:\n{proc.stderr[-3000:]}")
-    out = proc.stdout
+    out = odoo_shell(python, conf, RECONCILE_SCRIPT, "the reconciliation run")
     stop.set()
     thread.join(30)
     result = json.loads(
