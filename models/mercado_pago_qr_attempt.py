@@ -9,6 +9,7 @@ import base64
 import io
 import json
 import logging
+import time
 import uuid
 from datetime import timedelta
 from decimal import Decimal, InvalidOperation
@@ -56,6 +57,10 @@ ORDERS_API_MAX_ITEMS = 10
 
 def _new_key(_model=None):
     return str(uuid.uuid4())
+
+
+def _elapsed_ms(started):
+    return round((time.monotonic() - started) * 1000)
 
 
 def _number(value):
@@ -142,6 +147,12 @@ class MercadoPagoQrAttempt(models.Model):
     mp_payment_id = fields.Char(string="Mercado Pago payment", readonly=True)
     operation_number = fields.Char(readonly=True)
     qr_data = fields.Char(readonly=True)
+    push_ms = fields.Integer(
+        string="Mercado Pago push time (ms)",
+        readonly=True,
+        help="How long Mercado Pago took to answer the push, retries included, as "
+        "Odoo saw it: a slow QR on the screen starts here.",
+    )
     state = fields.Selection(
         [
             ("new", "Sending"),
@@ -296,8 +307,8 @@ class MercadoPagoQrAttempt(models.Model):
                 {"attempt_id": attempt.id, "line_uuid": attempt.line_uuid},
             )
 
-    def _record(self, state, remote=None, message=None):
-        vals = {"state": state}
+    def _record(self, state, remote=None, message=None, **extra):
+        vals = {"state": state, **extra}
         if message is not None:
             vals["message"] = message
         if remote is not None:
@@ -322,7 +333,8 @@ class MercadoPagoQrAttempt(models.Model):
             self._fetch_fee()
         if changed and state in ("late", "review"):
             self._needs_attention()
-        if changed:
+        if changed and state != "waiting":
+            # "waiting" only ever answers the POS's own push RPC.
             self._notify_pos()
 
     # -- the push --------------------------------------------------------------
@@ -336,7 +348,7 @@ class MercadoPagoQrAttempt(models.Model):
         or a timeout can always be resumed with the same key.
         """
         config = session.config_id
-        cashbox = config.mp_qr_cashbox_id
+        cashbox = config.mp_qr_cashbox_ids[:1]
         account = method.mp_qr_account_id
         currency = config.currency_id
         code = currency.name
@@ -359,13 +371,20 @@ class MercadoPagoQrAttempt(models.Model):
         line_uuid = str(payload.get("line_uuid") or "")[:64]
         if not line_uuid:
             raise UserError(self.env._("The payment line has no id."))
-        existing = self.search(
-            [("line_uuid", "=", line_uuid), ("state", "in", OPEN_STATES)], limit=1
+        # One read for both: an attempt of this line (a retried RPC) and what
+        # earlier attempts left waiting on the cashbox's QR.
+        open_attempts = self.search(
+            [
+                ("state", "in", OPEN_STATES),
+                "|",
+                ("line_uuid", "=", line_uuid),
+                ("cashbox_id", "=", cashbox.id),
+            ]
         )
+        existing = open_attempts.filtered(lambda a: a.line_uuid == line_uuid)[:1]
         if existing and existing.amount_minor == to_minor_units(amount, code):
             # The POS asked twice (a retried RPC): same line, same attempt.
             return existing
-        existing._cancel_for_new_attempt()
         expiry = method.mp_qr_expiry_minutes or DEFAULT_EXPIRY_MINUTES
         mode = method.mp_qr_mode if account.api_mode == "orders" else "static"
         # No creation message nor follower: attempts are many and the push
@@ -390,17 +409,27 @@ class MercadoPagoQrAttempt(models.Model):
                 "expiry_seconds": expiry * 60,
                 "push_lines": json.dumps(_clean_lines(payload.get("lines") or [])),
                 "message": self.env._("Sending the order to Mercado Pago..."),
+                # Unique without the row's id, so the row is one INSERT.
+                "external_reference": make_external_reference(
+                    "odoo", config.id, uuid.uuid4().hex
+                ),
+                "next_check_at": self._schedule_next_check(),
+                # Nothing received yet: given, so no compute runs on the push.
+                "refunded_minor": 0,
+                "gross": 0,
+                "fee": 0,
+                "net": 0,
+                "refunded": 0,
             }
         )
-        attempt.external_reference = make_external_reference(
-            "odoo", attempt.id, line_uuid.replace("-", "")[:12]
-        )
-        attempt.next_check_at = attempt._schedule_next_check()
         request = attempt._order_request()
+        # Read before the commit, which empties the cache.
+        client = attempt._client()
         # Commit point: the attempt and its idempotency key exist before the call.
         self.env.cr.commit()  # pylint: disable=invalid-commit
-        attempt._clear_cashbox()
-        attempt._push(request)
+        for other in open_attempts:
+            other._cancel_remote(reason="replaced" if other == existing else "cleared")
+        attempt._push(request, client)
         return attempt
 
     def _order_request(self):
@@ -458,42 +487,37 @@ class MercadoPagoQrAttempt(models.Model):
             title=self.config_id.name[:256],
         )
 
-    def _clear_cashbox(self):
-        """Cancel what our earlier attempts left waiting on this cashbox's QR."""
-        others = self.search(
-            [
-                ("cashbox_id", "=", self.cashbox_id.id),
-                ("state", "in", OPEN_STATES),
-                ("id", "!=", self.id),
-            ]
-        )
-        for other in others:
-            other._cancel_remote(reason="cleared")
-
-    def _cancel_for_new_attempt(self):
-        for attempt in self:
-            attempt._cancel_remote(reason="replaced")
-
-    def _push(self, request):
+    def _push(self, request, client=None):
         self.ensure_one()
+        client = client or self._client()
+        started = time.monotonic()
         try:
-            remote = self._client().create(request, self.idempotency_key)
+            remote = client.create(request, self.idempotency_key)
         except UnavailableError as error:
             self.push_unknown = error.unknown_outcome
-            self._record("failed", message=self._unreachable_message())
+            self._record(
+                "failed",
+                message=self._unreachable_message(),
+                push_ms=_elapsed_ms(started),
+            )
             if self.push_unknown:
                 # The order may exist: close it now if Mercado Pago is back, so
                 # nobody pays a line the cashier was told failed.
                 self._close_unknown_push()
             return
         except (MercadoPagoError, UserError) as error:
-            self._record("failed", message=self._push_error_message(error))
+            self._record(
+                "failed",
+                message=self._push_error_message(error),
+                push_ms=_elapsed_ms(started),
+            )
             return
-        self.write({"qr_data": remote.qr_data or False})
         self._record(
             "waiting",
             remote,
             self.env._("Waiting for the customer to scan and pay."),
+            qr_data=remote.qr_data or False,
+            push_ms=_elapsed_ms(started),
         )
 
     def _unreachable_message(self):
@@ -906,10 +930,8 @@ class MercadoPagoQrAttempt(models.Model):
             buffer = io.BytesIO()
             image.save(buffer, format="PNG")
             data = base64.b64encode(buffer.getvalue()).decode()
-        else:
-            data = self.cashbox_id.sudo().qr_image or ""
-            data = data.decode() if isinstance(data, bytes) else data
-        return f"data:image/png;base64,{data}" if data else False
+            return f"data:image/png;base64,{data}"
+        return self.cashbox_id._qr_data_url()
 
     def _to_pos(self, with_images=False):
         self.ensure_one()

@@ -1,7 +1,7 @@
 import base64
 import logging
 
-from odoo import api, fields, models
+from odoo import api, fields, models, tools
 from odoo.exceptions import UserError
 
 from ..mercado_pago import SITES, make_pos_external_id, pos_payload
@@ -257,3 +257,15 @@ class MercadoPagoQrCashbox(models.Model):
                 }
             )
         return True
+
+    def _qr_data_url(self):
+        """The sticker's QR as a data URL, cached: every push shows it."""
+        self.ensure_one()
+        return self._qr_data_url_cached(self.id, self.write_date)
+
+    @tools.ormcache("cashbox_id", "write_date")
+    def _qr_data_url_cached(self, cashbox_id, write_date):
+        # Keyed on write_date: a new sticker image changes it.
+        data = self.browse(cashbox_id).sudo().qr_image or ""
+        data = data.decode() if isinstance(data, bytes) else data
+        return f"data:image/png;base64,{data}" if data else False

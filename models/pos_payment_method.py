@@ -1,6 +1,14 @@
 from odoo import api, fields, models
 from odoo.exceptions import AccessDenied, UserError, ValidationError
 
+MP_QR_METHOD_FIELDS = [
+    "name",
+    "use_payment_terminal",
+    "mp_qr_account_id",
+    "mp_qr_expiry_minutes",
+    "mp_qr_mode",
+]
+
 
 class PosPaymentMethod(models.Model):
     _inherit = "pos.payment.method"
@@ -64,6 +72,8 @@ class PosPaymentMethod(models.Model):
 
     def _mp_qr_check_access(self):
         self.ensure_one()
+        # Only what the RPCs use: the method's row is wide.
+        self.fetch(MP_QR_METHOD_FIELDS)
         if not self.env.user.has_group("point_of_sale.group_pos_user"):
             raise AccessDenied()
         if self.use_payment_terminal != "mercado_pago_qr":
@@ -78,30 +88,45 @@ class PosPaymentMethod(models.Model):
 
     def mp_qr_start(self, payload):
         """Charge a payment line: returns at once, never waits for the customer."""
-        self._mp_qr_check_access()
+        # Its own transaction, opened first so nothing is read twice: the
+        # attempt is committed before Mercado Pago is called (see
+        # mercado.pago.qr.attempt._start).
+        with self.env.registry.cursor() as cr:
+            method = self.with_env(self.env(cr=cr))
+            method._mp_qr_check_access()
+            # sudo: access was checked above; the session's company is checked
+            # by hand, which spares the record rules on every read of the push.
+            method = method.sudo()
+            session = method._mp_qr_open_session(payload)
+            attempt = method.env["mercado.pago.qr.attempt"]._start(
+                method, session, payload
+            )
+            return attempt._to_pos(with_images=True)
+
+    def _mp_qr_open_session(self, payload):
         if not isinstance(payload, dict):
             raise UserError(self.env._("Malformed Mercado Pago QR request."))
         try:
             session_id = int(payload.get("session_id") or 0)
         except (TypeError, ValueError):
             session_id = 0
-        session = self.env["pos.session"].browse(session_id).exists()
+        # Narrow reads: the session's and the config's rows are wide.
+        session = self.env["pos.session"].search_fetch(
+            [("id", "=", session_id)], ["state", "company_id", "config_id"]
+        )
+        session.config_id.fetch(
+            ["name", "company_id", "currency_id", "payment_method_ids"]
+        )
         if (
             not session
+            or session.company_id.id not in self.env.user._get_company_ids()
             or session.state not in ("opening_control", "opened")
             or self not in session.config_id.payment_method_ids
         ):
             raise UserError(
                 self.env._("Open a session of a Point of Sale with this method.")
             )
-        # Its own transaction: the attempt is committed before Mercado Pago is
-        # called (see mercado.pago.qr.attempt._start).
-        with self.env.registry.cursor() as cr:
-            env = self.env(cr=cr, su=True)
-            attempt = env["mercado.pago.qr.attempt"]._start(
-                self.with_env(env), session.with_env(env), payload
-            )
-            return attempt._to_pos(with_images=True)
+        return session
 
     def mp_qr_status(self, attempt_id):
         """News of an attempt; re-checks Mercado Pago only when it is time."""

@@ -29,6 +29,21 @@ class CashierFlowCases:
         self.assertEqual(str(pending["total_amount"]).rstrip("0").rstrip("."), "12.5")
         self.assertTrue(pending["items"])
 
+    def test_push_records_how_long_mercado_pago_took(self):
+        self.admin(
+            "PUT",
+            "/faults",
+            json={
+                "rules": [
+                    {"fault": "latency", "path": "^/v1/orders|^/instore", "ms": 150}
+                ]
+            },
+        )
+        attempt, _result = self.start("3.00")
+        self.assertEqual(attempt.state, "waiting")
+        self.assertGreaterEqual(attempt.push_ms, 150)
+        self.assertLess(attempt.push_ms, 5000)
+
     @mute_logger(*QUIET)
     def test_paid_through_the_notification(self):
         attempt, _result = self.start("12.50")

@@ -298,16 +298,13 @@ def measure_sales(odoo, emu, till, n, lose):
     push, done = [], []
     pay_url = f"{emu}/emulator/v1/pos/{till['external_pos_id']}/pay"
     for i in range(n):
-        requests.delete(f"{emu}/emulator/v1/requests", timeout=10)
         started = time.perf_counter()
         attempt = sale(odoo, till, f"{lose}-{i}")
         rpc_ms = (time.perf_counter() - started) * 1000
-        mp_ms = sum(
-            r.get("duration_ms") or 0
-            for r in requests.get(f"{emu}/emulator/v1/requests", timeout=10).json()[
-                "requests"
-            ]
-        )
+        # Mercado Pago's round trip as Odoo saw it (the attempt stores it).
+        mp_ms = odoo.call(
+            "mercado.pago.qr.attempt", "read", [attempt["id"]], ["push_ms"]
+        )[0]["push_ms"]
         push.append(rpc_ms - mp_ms)
         last_poll = time.perf_counter()
         if lose:
