@@ -11,6 +11,7 @@ import json
 import logging
 import time
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 from decimal import Decimal, InvalidOperation
 
@@ -47,6 +48,7 @@ BUS_CHANNEL = "MERCADO_PAGO_QR"
 OPEN_STATES = ("new", "waiting", "cancelling")
 # States in which the customer's money reached the seller.
 MONEY_STATES = ("paid", "late", "review")
+NOT_READ = object()  # the cron's step has not read the order yet
 # Re-check Mercado Pago after a grace period for the notification, then back
 # off (Mercado Pago allows polling only as a contingency; about every 5 s).
 RECHECK_DELAYS = (5, 5, 5, 5, 5, 10, 10, 15, 20, 30, 60)
@@ -333,8 +335,12 @@ class MercadoPagoQrAttempt(models.Model):
             self._fetch_fee()
         if changed and state in ("late", "review"):
             self._needs_attention()
-        if changed and state != "waiting":
-            # "waiting" only ever answers the POS's own push RPC.
+        # "waiting" only ever answers the POS's own push RPC, and the cron's
+        # closings reach a POS still asking by its polling.
+        quiet = state == "waiting" or (
+            self.env.context.get("mp_qr_cron") and state not in MONEY_STATES
+        )
+        if changed and not quiet:
             self._notify_pos()
 
     # -- the push --------------------------------------------------------------
@@ -592,20 +598,21 @@ class MercadoPagoQrAttempt(models.Model):
             )
         except MercadoPagoError as error:
             _logger.info("Attempt %s: re-read failed: %s", self.id, error)
-            self.write(
-                {
-                    "check_count": self.check_count + 1,
-                    "next_check_at": self._schedule_next_check(now),
-                }
-            )
-            return False
+            remote = None
+        return self._settle_with(remote, now)
+
+    def _settle_with(self, remote, now):
+        """Record an open attempt's order as just read (None: the read failed)
+        and schedule the next check."""
+        before = self.state
         self.write(
             {
                 "check_count": self.check_count + 1,
                 "next_check_at": self._schedule_next_check(now),
             }
         )
-        self._apply_remote(remote, now)
+        if remote is not None:
+            self._apply_remote(remote, now)
         return self.state != before
 
     def _remote_ref(self):
@@ -801,41 +808,27 @@ class MercadoPagoQrAttempt(models.Model):
         ]
 
     @api.model
-    def _cron_reconcile(self, batch_size=50):
+    def _cron_reconcile(self, batch_size=50, readers=4):
         """Settle what nobody is watching: one Mercado Pago read per attempt per
-        run, row by row with SKIP LOCKED so a webhook never waits on the cron,
-        progress committed as it goes; Retry-After stops the run."""
+        run, rows locked with SKIP LOCKED so a webhook never waits on the cron,
+        progress committed batch by batch; Retry-After stops the run."""
         now = fields.Datetime.now()
         ids = self.search(self._reconcile_domain(now), order="id").ids
+        cron = self.with_context(mp_qr_cron=True)
         done = 0
         for start in range(0, len(ids), batch_size):
-            for attempt_id in ids[start : start + batch_size]:
-                try:
-                    with self.env.cr.savepoint():
-                        self.env.cr.execute(
-                            "SELECT id FROM mercado_pago_qr_attempt WHERE id = %s "
-                            "FOR UPDATE SKIP LOCKED",
-                            (attempt_id,),
-                        )
-                        if not self.env.cr.fetchone():
-                            continue  # a webhook or the POS is on it right now
-                        self.browse(attempt_id)._reconcile_one(now)
-                except psycopg2.errors.SerializationFailure:
-                    # Moved by a webhook after this run's snapshot: theirs is
-                    # newer; the next run reads it again if still needed.
-                    self.env.invalidate_all()
-                    continue
-                except RateLimitedError as error:
-                    _logger.info("Reconciliation paused: %s", error)
-                    self.env["ir.cron"]._commit_progress(done, remaining=0)
-                    self.env.ref(
-                        "pos_mercado_pago_qr.ir_cron_mercado_pago_qr_reconcile"
-                    )._trigger(now + timedelta(seconds=error.retry_after or 60))
-                    return done
-                done += 1
+            chunk = ids[start : start + batch_size]
+            try:
+                done += cron._reconcile_batch(chunk, now, readers)
+            except RateLimitedError as error:
+                _logger.info("Reconciliation paused: %s", error)
+                self.env["ir.cron"]._commit_progress(len(chunk), remaining=0)
+                self.env.ref(
+                    "pos_mercado_pago_qr.ir_cron_mercado_pago_qr_reconcile"
+                )._trigger(now + timedelta(seconds=error.retry_after or 60))
+                return done
             time_left = self.env["ir.cron"]._commit_progress(
-                min(batch_size, len(ids) - start),
-                remaining=max(0, len(ids) - start - batch_size),
+                len(chunk), remaining=max(0, len(ids) - start - batch_size)
             )
             if time_left <= 0:
                 return done  # the next run goes on where this one stopped
@@ -844,19 +837,117 @@ class MercadoPagoQrAttempt(models.Model):
         )._retry_pending()
         return done
 
-    def _reconcile_one(self, now):
-        self.invalidate_recordset()
+    def _lock_skip_locked(self, ids):
+        """The rows of `ids` nobody else holds, locked; the others are being
+        settled by a webhook or the POS right now."""
+        cr = self.env.cr
+        query = (
+            "SELECT id FROM mercado_pago_qr_attempt WHERE id IN %s ORDER BY id "
+            "FOR UPDATE SKIP LOCKED"
+        )
+        try:
+            with cr.savepoint(flush=False):
+                cr.execute(query, (tuple(ids),))
+                return [row[0] for row in cr.fetchall()]
+        except psycopg2.errors.SerializationFailure:
+            pass
+        # A row moved after this transaction's snapshot: lock row by row and
+        # leave the moved ones to the next run (theirs is newer).
+        locked = []
+        for attempt_id in ids:
+            try:
+                with cr.savepoint(flush=False):
+                    cr.execute(query, ((attempt_id,),))
+                    locked += [row[0] for row in cr.fetchall()]
+            except psycopg2.errors.SerializationFailure:
+                continue
+        return locked
+
+    def _reconcile_batch(self, ids, now, readers):
+        attempts = self.browse(self._lock_skip_locked(ids))
+        attempts.invalidate_recordset()
+        attempts.fetch()
+        remotes = attempts.filtered(lambda a: a._reconcile_reads(now))._read_many(
+            readers
+        )
+        moved = 0
+        for attempt in attempts:
+            remote = remotes.get(attempt.id, NOT_READ)
+            if isinstance(remote, RateLimitedError):
+                raise remote
+            try:
+                with self.env.cr.savepoint():
+                    attempt._reconcile_one(now, remote)
+            except psycopg2.errors.SerializationFailure:
+                self.env.invalidate_all()
+                continue
+            moved += 1
+        return moved
+
+    def _reconcile_reads(self, now):
+        """Whether the cron's step for this attempt starts with one read."""
         if self.state in ("cancelled", "expired", "rejected"):
-            remote = self._read_remote()
+            return True
+        if self.state not in ("waiting", "cancelling"):
+            return False  # "new" and "failed" find their order by its key
+        return bool(self.mp_order_id) or self.api_mode == "v2"
+
+    def _read_many(self, readers):
+        """Read these attempts' orders, a few at a time: Mercado Pago's round
+        trips add up over thousands of attempts. {id: remote, None or error}."""
+        jobs = {
+            attempt.id: (
+                attempt._client(),
+                attempt._remote_ref(),
+                attempt.cashbox_id.external_id,
+            )
+            for attempt in self
+        }
+
+        def read(job):
+            client, ref, external_pos_id = job
+            try:
+                return client.get(ref, external_pos_id=external_pos_id)
+            except RateLimitedError as error:
+                return error
+            except MercadoPagoError as error:
+                _logger.info("Order %s: re-read failed: %s", ref, error)
+                return None
+
+        if len(jobs) <= 1 or readers <= 1:
+            return {key: read(job) for key, job in jobs.items()}
+        with ThreadPoolExecutor(max_workers=readers) as pool:
+            return dict(zip(jobs, pool.map(read, jobs.values()), strict=True))
+
+    def _reconcile_one(self, now, remote=NOT_READ):
+        """The cron's step for one locked attempt; `remote` is its order as
+        just read (None if the read failed), or NOT_READ."""
+        if self.state in ("cancelled", "expired", "rejected"):
+            if remote is NOT_READ:
+                remote = self._read_remote()
             if remote is not None:
                 self.closed_verified = True
                 self._apply_remote(remote, now)
             return
         if self.state in OPEN_STATES and self.expires_at and now > self.expires_at:
             # Past its expiry: close it at Mercado Pago, keep any money.
-            self._cancel_remote(reason="expired")
+            if remote is NOT_READ and not self._reconcile_reads(now):
+                self._cancel_remote(reason="expired")  # finds it by its key first
+                return
+            # Read first: most orders closed by themselves (expired, replaced,
+            # paid), so one read settles them; only one still open is cancelled.
+            if remote is NOT_READ:
+                remote = self._read_remote()
+            if remote is None:
+                return  # unreachable: the next run tries again
+            self._apply_remote(remote, now)
+            if self.state in OPEN_STATES:
+                self._cancel_remote(reason="expired", reread=False)
             return
-        self._settle()
+        if remote is NOT_READ:
+            self._settle()
+        else:
+            self._settle_with(remote, now)
 
     def _read_remote(self):
         try:
@@ -871,8 +962,12 @@ class MercadoPagoQrAttempt(models.Model):
 
     # -- cancel ---------------------------------------------------------------
 
-    def _cancel_remote(self, reason="cashier"):
-        """Ask Mercado Pago to cancel, then trust only the re-read."""
+    def _cancel_remote(self, reason="cashier", reread=True):
+        """Ask Mercado Pago to cancel, then trust only the re-read.
+
+        Without `reread` (the cron, which has just read the order), a failed
+        cancel leaves the attempt for the next run instead of reading again.
+        """
         self.ensure_one()
         if self.state not in OPEN_STATES:
             return
@@ -907,6 +1002,8 @@ class MercadoPagoQrAttempt(models.Model):
         except MercadoPagoError as error:
             _logger.info("Attempt %s: cancel failed: %s", self.id, error)
             try:
+                if not reread:
+                    raise
                 remote = self._client().get(
                     self._remote_ref(), external_pos_id=self.cashbox_id.external_id
                 )

@@ -1,3 +1,4 @@
+import json
 from decimal import Decimal
 
 from odoo.exceptions import UserError
@@ -116,6 +117,23 @@ class AfterSaleCases:
         self.admin("DELETE", "/requests")
         self.run_cron()
         self.assertEqual(self.admin("GET", "/requests")["requests"], [])
+
+    @mute_logger(*QUIET)
+    def test_cron_reads_once_what_mercado_pago_already_expired(self):
+        self.admin("PUT", "/faults", json={"notifications": {"lose": 1}})
+        attempt, _result = self.start("12.00")
+        # Mercado Pago expires the order by itself; nobody told Odoo.
+        self.admin("POST", "/clock", json={"advance_seconds": 3600})
+        self._stale(attempt)
+        self.admin("DELETE", "/requests")
+        self.run_cron()
+        attempt.invalidate_recordset()
+        self.assertEqual(attempt.state, "expired")
+        calls = self.admin("GET", "/requests")["requests"]
+        # One read (on v2 a read asks a few resources), nothing written.
+        self.assertEqual({c["method"] for c in calls}, {"GET"}, calls)
+        asked = [(c["path"], json.dumps(c["query"], sort_keys=True)) for c in calls]
+        self.assertEqual(len(asked), len(set(asked)), calls)
 
     @mute_logger(*QUIET)
     def test_cancelled_but_paid_becomes_a_visible_late_payment(self):
