@@ -850,9 +850,9 @@ class MercadoPagoQrAttempt(models.Model):
                 cr.execute(query, (tuple(ids),))
                 return [row[0] for row in cr.fetchall()]
         except psycopg2.errors.SerializationFailure:
-            pass
-        # A row moved after this transaction's snapshot: lock row by row and
-        # leave the moved ones to the next run (theirs is newer).
+            # A row moved after this transaction's snapshot: lock row by row
+            # and leave the moved ones to the next run (theirs is newer).
+            _logger.debug("Reconciliation: a row moved, locking one by one")
         locked = []
         for attempt_id in ids:
             try:
