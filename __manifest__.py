@@ -15,6 +15,7 @@
         "security/ir.model.access.csv",
         "security/mercado_pago_qr_security.xml",
         "data/ir_cron.xml",
+        "data/product.xml",
         "views/mercado_pago_qr_account_views.xml",
         "views/mercado_pago_qr_store_views.xml",
         "views/mercado_pago_qr_cashbox_views.xml",

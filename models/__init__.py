@@ -11,3 +11,4 @@ from . import pos_payment_method
 from . import mercado_pago_qr_refund
 from . import mercado_pago_qr_refund_wizard
 from . import pos_session
+from . import mercado_pago_qr_register_wizard

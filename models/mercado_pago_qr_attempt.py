@@ -775,6 +775,17 @@ class MercadoPagoQrAttempt(models.Model):
             attempt.activity_ids.action_feedback(feedback=attempt.resolution_note)
         return True
 
+    def action_register_in_session(self):
+        self.ensure_one()
+        return {
+            "type": "ir.actions.act_window",
+            "name": self.env._("Register in a session"),
+            "res_model": "mercado.pago.qr.register.wizard",
+            "view_mode": "form",
+            "target": "new",
+            "context": {"default_attempt_id": self.id},
+        }
+
     def action_refund(self):
         self.ensure_one()
         return {

@@ -21,7 +21,14 @@ class PosOrder(models.Model):
             ):
                 payment._mp_qr_link_attempts()
                 attempt = payment.mp_qr_attempt_id
-                if not attempt or attempt.state not in ("paid", "forced"):
+                # A late payment a manager registered in this order.
+                registered = (
+                    attempt.state in ("late", "review")
+                    and attempt.pos_payment_id == payment
+                )
+                if not attempt or (
+                    attempt.state not in ("paid", "forced") and not registered
+                ):
                     raise UserError(
                         self.env._(
                             "Mercado Pago has not confirmed the QR payment of "
@@ -30,8 +37,9 @@ class PosOrder(models.Model):
                             order=order.name,
                         )
                     )
+                asked = attempt.amount_paid if registered else attempt.amount
                 if float_compare(
-                    attempt.amount,
+                    asked,
                     payment.amount,
                     precision_rounding=order.currency_id.rounding,
                 ):
@@ -41,6 +49,6 @@ class PosOrder(models.Model):
                             "Mercado Pago was asked for %(asked)s.",
                             order=order.name,
                             line=payment.amount,
-                            asked=attempt.amount,
+                            asked=asked,
                         )
                     )

@@ -1,7 +1,7 @@
 import json
 from decimal import Decimal
 
-from odoo.exceptions import UserError
+from odoo.exceptions import AccessError, UserError
 from odoo.tests import tagged
 from odoo.tools import mute_logger
 
@@ -161,6 +161,77 @@ class AfterSaleCases:
         self.assertEqual(attempt.refunded_minor, 1500)
         attempt.with_user(self.pos_admin).action_mark_resolved()
         self.assertEqual(attempt.resolution, "resolved")
+
+    def _late(self, amount):
+        self.admin("PUT", "/faults", json={"notifications": {"lose": 1}})
+        attempt, _result = self.start(amount)
+        attempt.sudo().write({"state": "cancelled", "write_date": "2000-01-01"})
+        self.pay()
+        self.env.flush_all()
+        self.env.cr.execute(
+            "UPDATE mercado_pago_qr_attempt SET write_date = '2000-01-01' "
+            "WHERE id = %s",
+            (attempt.id,),
+        )
+        self.run_cron()
+        attempt.invalidate_recordset()
+        self.assertEqual(attempt.state, "late")
+        return attempt
+
+    @mute_logger(*QUIET)
+    def test_late_payment_registered_as_a_sale_of_an_open_session(self):
+        attempt = self._late("15.40")
+        session = self.main_pos_config.current_session_id
+        with self.assertRaises(AccessError):
+            self.env["mercado.pago.qr.register.wizard"].with_user(
+                self.pos_user
+            ).create({"attempt_id": attempt.id, "session_id": session.id})
+        wizard = (
+            self.env["mercado.pago.qr.register.wizard"]
+            .with_user(self.pos_admin)
+            .with_context(active_id=attempt.id)
+            .create({})
+        )
+        self.assertEqual(wizard.session_id, session)
+        wizard.action_register()
+        attempt.invalidate_recordset()
+        order = attempt.pos_order_id
+        self.assertEqual(order.session_id, session)
+        self.assertEqual(order.state, "paid")
+        self.assertAlmostEqual(order.amount_total, 15.40)
+        self.assertEqual(order.payment_ids, attempt.pos_payment_id)
+        self.assertEqual(attempt.pos_payment_id.payment_method_id, self.qr_method)
+        self.assertAlmostEqual(attempt.pos_payment_id.amount, 15.40)
+        self.assertEqual(attempt.pos_payment_id.mp_qr_payment_id, attempt.mp_payment_id)
+        self.assertEqual(attempt.resolution, "resolved")
+        self.assertIn(order.name, attempt.resolution_note)
+        # Once only: the money is now a sale.
+        again = (
+            self.env["mercado.pago.qr.register.wizard"]
+            .with_user(self.pos_admin)
+            .create({"attempt_id": attempt.id, "session_id": session.id})
+        )
+        with self.assertRaisesRegex(UserError, "needs attention"):
+            again.action_register()
+
+    @mute_logger(*QUIET)
+    def test_a_refunded_late_payment_cannot_be_registered(self):
+        attempt = self._late("8.00")
+        self.refund(attempt, 8.0)
+        attempt.invalidate_recordset()
+        wizard = (
+            self.env["mercado.pago.qr.register.wizard"]
+            .with_user(self.pos_admin)
+            .create(
+                {
+                    "attempt_id": attempt.id,
+                    "session_id": self.main_pos_config.current_session_id.id,
+                }
+            )
+        )
+        with self.assertRaisesRegex(UserError, "refunded"):
+            wizard.action_register()
+        self.assertFalse(attempt.pos_order_id)
 
     @mute_logger(*QUIET)
     def test_fees_and_net_match_mercado_pagos_ledger(self):

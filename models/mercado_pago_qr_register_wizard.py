@@ -1,0 +1,153 @@
+from odoo import Command, api, fields, models
+from odoo.exceptions import UserError
+
+OPEN_SESSION = ("opening_control", "opened")
+
+
+class MercadoPagoQrRegisterWizard(models.TransientModel):
+    """Register a late payment as a sale of an open session, so the session's
+    Mercado Pago QR total matches what Mercado Pago deposits."""
+
+    _name = "mercado.pago.qr.register.wizard"
+    _description = "Register a late Mercado Pago QR payment in an open session"
+
+    attempt_id = fields.Many2one("mercado.pago.qr.attempt", required=True)
+    company_id = fields.Many2one(related="attempt_id.company_id")
+    payment_method_id = fields.Many2one(related="attempt_id.payment_method_id")
+    currency_id = fields.Many2one(related="attempt_id.currency_id")
+    amount = fields.Monetary(related="attempt_id.amount_paid", string="Received")
+    session_id = fields.Many2one(
+        "pos.session",
+        required=True,
+        domain="[('state', 'in', ('opening_control', 'opened')), "
+        "('company_id', '=', company_id), "
+        "('config_id.payment_method_ids', 'in', payment_method_id)]",
+    )
+    partner_id = fields.Many2one("res.partner", string="Customer")
+    product_id = fields.Many2one(
+        "product.product",
+        required=True,
+        default=lambda self: self.env.ref(
+            "pos_mercado_pago_qr.product_late_payment", raise_if_not_found=False
+        ),
+        help="The line of the order that records the money; by default a service "
+        "without taxes.",
+    )
+
+    @api.model
+    def default_get(self, fields_list):
+        res = super().default_get(fields_list)
+        attempt = self.env["mercado.pago.qr.attempt"].browse(
+            res.get("attempt_id") or self.env.context.get("active_id")
+        )
+        if attempt:
+            res["attempt_id"] = attempt.id
+            session = attempt.session_id
+            if session.state in OPEN_SESSION:
+                res.setdefault("session_id", session.id)
+        return res
+
+    def action_register(self):
+        self.ensure_one()
+        attempt = self.attempt_id
+        if attempt.state not in ("late", "review") or attempt.resolution != (
+            "attention"
+        ):
+            raise UserError(
+                self.env._("Only a payment that needs attention can be registered.")
+            )
+        if attempt.pos_payment_id or attempt.refunded_minor:
+            raise UserError(
+                self.env._("This payment is already attached to an order or refunded.")
+            )
+        session = self.session_id
+        if (
+            session.state not in OPEN_SESSION
+            or session.company_id != attempt.company_id
+            or attempt.payment_method_id not in session.config_id.payment_method_ids
+        ):
+            raise UserError(
+                self.env._(
+                    "Choose an open session of a Point of Sale that accepts "
+                    "%(method)s.",
+                    method=attempt.payment_method_id.name,
+                )
+            )
+        order = self._create_order(attempt, session)
+        attempt.resolution_note = self.env._(
+            "Registered as order %(order)s in session %(session)s.",
+            order=order.name,
+            session=session.name,
+        )
+        attempt.action_mark_resolved()
+        attempt.message_post(body=attempt.resolution_note)
+        return {
+            "type": "ir.actions.act_window",
+            "res_model": "pos.order",
+            "res_id": order.id,
+            "view_mode": "form",
+            "target": "current",
+        }
+
+    def _create_order(self, attempt, session):
+        # The amount Mercado Pago received, exactly: minor units to the
+        # currency's decimals, never a float sum.
+        amount = float(attempt._decimal(attempt.paid_minor))
+        # sudo: a manager registers money into a session another user may
+        # hold; rights were checked by this wizard's access rules.
+        config = session.config_id.sudo()
+        reference, tracking = config._get_next_order_refs()
+        order = (
+            self.env["pos.order"]
+            .sudo()
+            .create(
+                {
+                    "session_id": session.id,
+                    "company_id": session.company_id.id,
+                    "partner_id": self.partner_id.id,
+                    "pos_reference": reference,
+                    "tracking_number": tracking,
+                    "date_order": fields.Datetime.now(),
+                    "amount_total": amount,
+                    "amount_tax": 0.0,
+                    "amount_paid": 0.0,
+                    "amount_return": 0.0,
+                    "lines": [
+                        Command.create(
+                            {
+                                "product_id": self.product_id.id,
+                                "full_product_name": self.env._(
+                                    "Mercado Pago QR payment %(operation)s",
+                                    operation=attempt.operation_number
+                                    or attempt.mp_payment_id
+                                    or "-",
+                                ),
+                                "qty": 1,
+                                "price_unit": amount,
+                                "price_subtotal": amount,
+                                "price_subtotal_incl": amount,
+                                "tax_ids": [Command.clear()],
+                            }
+                        )
+                    ],
+                }
+            )
+        )
+        payment = self.env["pos.payment"].sudo().create(
+            {
+                "pos_order_id": order.id,
+                "payment_method_id": attempt.payment_method_id.id,
+                "amount": amount,
+                "mp_qr_attempt_id": attempt.id,
+                "mp_qr_order_id": attempt.mp_order_id,
+                "mp_qr_payment_id": attempt.mp_payment_id,
+                "mp_qr_operation_number": attempt.operation_number,
+                "transaction_id": attempt.operation_number or attempt.mp_payment_id,
+            }
+        )
+        order.amount_paid = order._compute_amount_paid()
+        # Linked before the order is paid: that is how the order's check
+        # knows this QR line is money Mercado Pago received.
+        attempt.write({"pos_order_id": order.id, "pos_payment_id": payment.id})
+        order.action_pos_order_paid()
+        return order
