@@ -133,17 +133,21 @@ class MercadoPagoQrRegisterWizard(models.TransientModel):
                 }
             )
         )
-        payment = self.env["pos.payment"].sudo().create(
-            {
-                "pos_order_id": order.id,
-                "payment_method_id": attempt.payment_method_id.id,
-                "amount": amount,
-                "mp_qr_attempt_id": attempt.id,
-                "mp_qr_order_id": attempt.mp_order_id,
-                "mp_qr_payment_id": attempt.mp_payment_id,
-                "mp_qr_operation_number": attempt.operation_number,
-                "transaction_id": attempt.operation_number or attempt.mp_payment_id,
-            }
+        payment = (
+            self.env["pos.payment"]
+            .sudo()
+            .create(
+                {
+                    "pos_order_id": order.id,
+                    "payment_method_id": attempt.payment_method_id.id,
+                    "amount": amount,
+                    "mp_qr_attempt_id": attempt.id,
+                    "mp_qr_order_id": attempt.mp_order_id,
+                    "mp_qr_payment_id": attempt.mp_payment_id,
+                    "mp_qr_operation_number": attempt.operation_number,
+                    "transaction_id": attempt.operation_number or attempt.mp_payment_id,
+                }
+            )
         )
         order.amount_paid = order._compute_amount_paid()
         # Linked before the order is paid: that is how the order's check

@@ -183,9 +183,9 @@ class AfterSaleCases:
         attempt = self._late("15.40")
         session = self.main_pos_config.current_session_id
         with self.assertRaises(AccessError):
-            self.env["mercado.pago.qr.register.wizard"].with_user(
-                self.pos_user
-            ).create({"attempt_id": attempt.id, "session_id": session.id})
+            self.env["mercado.pago.qr.register.wizard"].with_user(self.pos_user).create(
+                {"attempt_id": attempt.id, "session_id": session.id}
+            )
         wizard = (
             self.env["mercado.pago.qr.register.wizard"]
             .with_user(self.pos_admin)
