@@ -97,6 +97,17 @@ class MercadoPagoQrAccount(models.Model):
     )
     api_mode_reason = fields.Char(compute="_compute_api_mode_reason")
     mp_user_id = fields.Char(string="Mercado Pago user id", readonly=True, copy=False)
+    post_fees = fields.Boolean(
+        string="Post fees at session close",
+        help="When a session closes, post Mercado Pago's fees on its QR payments "
+        "to the expense account below, so that the bank deposit matches the net.",
+    )
+    fee_account_id = fields.Many2one(
+        "account.account",
+        string="Fee expense account",
+        check_company=True,
+        domain="[('account_type', 'in', ('expense', 'expense_direct_cost'))]",
+    )
     site_id = fields.Selection(
         _site_selection,
         help="Mercado Pago site (country) of the account, read by Test connection.",

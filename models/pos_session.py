@@ -1,10 +1,108 @@
-from odoo import models
+from collections import defaultdict
 
+from odoo import Command, fields, models
+
+from ..mercado_pago import from_minor_units
 from .mercado_pago_qr_attempt import MONEY_STATES, OPEN_STATES
 
 
 class PosSession(models.Model):
     _inherit = "pos.session"
+
+    mp_qr_fee_move_ids = fields.Many2many(
+        "account.move",
+        "pos_session_mp_qr_fee_move_rel",
+        string="Mercado Pago fee entries",
+        readonly=True,
+        copy=False,
+    )
+
+    def _validate_session(
+        self,
+        balancing_account=False,
+        amount_to_balance=0,
+        bank_payment_method_diffs=None,
+    ):
+        res = super()._validate_session(
+            balancing_account, amount_to_balance, bank_payment_method_diffs
+        )
+        for session in self.filtered(lambda s: s.state == "closed"):
+            session._mp_qr_post_fees()
+        return res
+
+    def _mp_qr_post_fees(self):
+        """One entry per QR method: the fees to the account's expense account,
+        out of the outstanding account the session's payment went to, so the
+        bank deposit (gross minus fees) reconciles with it."""
+        self.ensure_one()
+        # sudo: closing runs for POS users; attempts and entries are the
+        # server's, and the account's settings decide.
+        payments = self.sudo().order_ids.payment_ids.filtered(
+            lambda p: (
+                p.mp_qr_attempt_id
+                and p.mp_qr_attempt_id.state in MONEY_STATES
+                and p.mp_qr_attempt_id.account_id.post_fees
+                and p.amount > 0
+            )
+        )
+        fees = defaultdict(int)
+        for payment in payments:
+            fees[payment.payment_method_id] += payment.mp_qr_attempt_id.fee_minor
+        moves = self.env["account.move"].sudo()
+        for method, fee_minor in fees.items():
+            account = method.mp_qr_account_id.sudo()
+            if not fee_minor or not account.fee_account_id:
+                continue
+            bank_payment = (
+                self.env["account.payment"]
+                .sudo()
+                .search(
+                    [
+                        ("pos_session_id", "=", self.id),
+                        ("pos_payment_method_id", "=", method.id),
+                    ],
+                    limit=1,
+                )
+            )
+            outstanding = bank_payment.outstanding_account_id or (
+                method.outstanding_account_id
+            )
+            if not outstanding:
+                continue
+            amount = float(from_minor_units(fee_minor, self.currency_id.name))
+            label = self.env._(
+                "Mercado Pago fees of %(session)s (%(method)s)",
+                session=self.name,
+                method=method.name,
+            )
+            moves |= moves.create(
+                {
+                    "move_type": "entry",
+                    "journal_id": method.journal_id.id,
+                    "company_id": self.company_id.id,
+                    "date": fields.Date.context_today(self),
+                    "ref": label,
+                    "line_ids": [
+                        Command.create(
+                            {
+                                "name": label,
+                                "account_id": account.fee_account_id.id,
+                                "debit": amount,
+                            }
+                        ),
+                        Command.create(
+                            {
+                                "name": label,
+                                "account_id": outstanding.id,
+                                "credit": amount,
+                            }
+                        ),
+                    ],
+                }
+            )
+        if moves:
+            moves.action_post()
+            self.sudo().mp_qr_fee_move_ids = [Command.link(m.id) for m in moves]
 
     def get_closing_control_data(self):
         """Add, for Mercado Pago QR methods, what Mercado Pago reports for the

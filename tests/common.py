@@ -311,6 +311,52 @@ class MercadoPagoQrFlowCommon(MercadoPagoQrCommon):
         self.env.invalidate_all()
         return action
 
+    def sync_order(self, line_uuid, amount):
+        """The POS sends its paid order, with the QR line of `line_uuid`."""
+        session = self.main_pos_config.current_session_id
+        product = self.env["product.product"].create(
+            {"name": "QR product", "list_price": amount, "taxes_id": False}
+        )
+        order = {
+            "name": "Order/QR",
+            "session_id": session.id,
+            "uuid": f"order-{line_uuid}",
+            "user_id": self.pos_user.id,
+            "state": "paid",
+            "amount_paid": amount,
+            "amount_total": amount,
+            "amount_tax": 0,
+            "amount_return": 0,
+            "lines": [
+                [
+                    0,
+                    0,
+                    {
+                        "product_id": product.id,
+                        "qty": 1,
+                        "price_unit": amount,
+                        "price_subtotal": amount,
+                        "price_subtotal_incl": amount,
+                        "tax_ids": [],
+                    },
+                ]
+            ],
+            "payment_ids": [
+                [
+                    0,
+                    0,
+                    {
+                        "amount": amount,
+                        "payment_method_id": self.qr_method.id,
+                        "uuid": line_uuid,
+                        "payment_status": "done",
+                    },
+                ]
+            ],
+        }
+        result = self.env["pos.order"].with_user(self.pos_user).sync_from_ui([order])
+        return self.env["pos.order"].browse(result["pos.order"][0]["id"])
+
     def run_cron(self):
         # The cron commits its progress: it runs in a cursor of its own.
         self.env.flush_all()

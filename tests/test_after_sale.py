@@ -234,6 +234,46 @@ class AfterSaleCases:
         self.assertFalse(attempt.pos_order_id)
 
     @mute_logger(*QUIET)
+    def test_fees_posted_at_session_close_when_the_account_asks(self):
+        expense = self.env["account.account"].search(
+            [
+                ("account_type", "=", "expense"),
+                ("company_ids", "in", self.env.company.id),
+            ],
+            limit=1,
+        )
+        self.qr_method.mp_qr_account_id.write(
+            {"post_fees": True, "fee_account_id": expense.id}
+        )
+        attempt = self._paid("250.00", line_uuid="fee-line")
+        self.assertGreater(attempt.fee_minor, 0)
+        self.sync_order("fee-line", 250.00)
+        session = self.main_pos_config.current_session_id
+        session.post_closing_cash_details(0)
+        session.close_session_from_ui()
+        self.assertEqual(session.state, "closed")
+        move = session.mp_qr_fee_move_ids
+        self.assertEqual(len(move), 1)
+        self.assertEqual(move.state, "posted")
+        fee = Decimal(attempt.fee_minor) / 100
+        debit = move.line_ids.filtered(lambda line: line.account_id == expense)
+        self.assertEqual(Decimal(str(debit.debit)), fee)
+        credit = move.line_ids - debit
+        self.assertEqual(Decimal(str(credit.credit)), fee)
+        bank = self.env["account.payment"].search([("pos_session_id", "=", session.id)])
+        self.assertEqual(credit.account_id, bank.outstanding_account_id)
+
+    @mute_logger(*QUIET)
+    def test_no_fee_entry_unless_the_account_asks(self):
+        self._paid("40.00", line_uuid="nofee-line")
+        self.sync_order("nofee-line", 40.00)
+        session = self.main_pos_config.current_session_id
+        session.post_closing_cash_details(0)
+        session.close_session_from_ui()
+        self.assertEqual(session.state, "closed")
+        self.assertFalse(session.mp_qr_fee_move_ids)
+
+    @mute_logger(*QUIET)
     def test_fees_and_net_match_mercado_pagos_ledger(self):
         attempt = self._paid("250.00")
         [entry] = [e for e in self.admin("GET", "/ledger")["entries"]]

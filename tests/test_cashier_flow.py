@@ -212,7 +212,7 @@ class CashierFlowCases:
         self.pay()
         self.wait_notifications()
         self.assertEqual(self.status(attempt)["state"], "paid")
-        order = self._sync_order(attempt.line_uuid, 12.50)
+        order = self.sync_order(attempt.line_uuid, 12.50)
         payment = order.payment_ids.filtered(
             lambda p: p.payment_method_id == self.qr_method
         )
@@ -224,52 +224,7 @@ class CashierFlowCases:
     def test_an_unconfirmed_qr_payment_cannot_be_recorded(self):
         attempt, _result = self.start("12.50", line_uuid="line-unpaid")
         with self.assertRaisesRegex(UserError, "not confirmed"):
-            self._sync_order(attempt.line_uuid, 12.50)
-
-    def _sync_order(self, line_uuid, amount):
-        session = self.main_pos_config.current_session_id
-        product = self.env["product.product"].create(
-            {"name": "QR product", "list_price": amount, "taxes_id": False}
-        )
-        order = {
-            "name": "Order/QR",
-            "session_id": session.id,
-            "uuid": f"order-{line_uuid}",
-            "user_id": self.pos_user.id,
-            "state": "paid",
-            "amount_paid": amount,
-            "amount_total": amount,
-            "amount_tax": 0,
-            "amount_return": 0,
-            "lines": [
-                [
-                    0,
-                    0,
-                    {
-                        "product_id": product.id,
-                        "qty": 1,
-                        "price_unit": amount,
-                        "price_subtotal": amount,
-                        "price_subtotal_incl": amount,
-                        "tax_ids": [],
-                    },
-                ]
-            ],
-            "payment_ids": [
-                [
-                    0,
-                    0,
-                    {
-                        "amount": amount,
-                        "payment_method_id": self.qr_method.id,
-                        "uuid": line_uuid,
-                        "payment_status": "done",
-                    },
-                ]
-            ],
-        }
-        result = self.env["pos.order"].with_user(self.pos_user).sync_from_ui([order])
-        return self.env["pos.order"].browse(result["pos.order"][0]["id"])
+            self.sync_order(attempt.line_uuid, 12.50)
 
 
 @tagged("post_install", "-at_install")
