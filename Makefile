@@ -3,7 +3,7 @@ PYTHON ?= python3
 ODOO ?= auto
 PORT ?= 8099
 
-.PHONY: test test-pure test-odoo lint format bench emulator i18n clean
+.PHONY: test test-pure test-odoo lint format demo demo-check bench chaos emulator i18n clean
 
 ## make test: the pure tier, then the Odoo tier if Odoo 19 is found
 ## (ODOO=required fails without Odoo, ODOO=skip runs the pure tier only)
@@ -23,6 +23,18 @@ lint:
 
 format:
 	@bash tools/lint.sh --fix
+
+## make demo: a POS with Mercado Pago QR against the emulator, in one command
+## (SITE=MLA|MLB|MLM|MLC|MCO|MPE|MLU, HTTP_PORT=8069, EMULATOR_PORT=8099,
+## RESET=1 starts over); Ctrl-C stops it
+demo:
+	$(PYTHON) tools/demo.py
+
+## make demo-check: start the demo from scratch and pay a QR sale in headless
+## Chromium through the customer page, for SITE (default: all seven);
+## SCREENSHOTS=1 refreshes readme/screenshots
+demo-check:
+	$(PYTHON) tools/demo_check.py
 
 ## make bench: figures against a real Odoo and the emulator on loopback
 ## (var/bench/latest.json; BENCH_SAMPLES=100 sales by default)

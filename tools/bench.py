@@ -13,24 +13,26 @@ import hmac
 import json
 import os
 import random
-import socket
 import statistics
-import subprocess
 import sys
 import time
 
 import devenv
 from devenv import MODULE, REPO, VAR, log
+from live import (
+    Odoo,
+    configure,
+    free_port,
+    odoo_shell,
+    start_emulator,
+    start_odoo,
+    stop,
+    wait_message,
+)
 
 BENCH_DB = f"{MODULE}_bench"
 BENCH_ADDONS = REPO / "tools" / "bench_addons"
 FLOOR_CHANNEL = "pos_mercado_pago_qr_bench"
-
-
-def free_port():
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def pct(values, q):
@@ -40,74 +42,6 @@ def pct(values, q):
     k = (len(values) - 1) * q / 100
     lo, hi = int(k), min(int(k) + 1, len(values) - 1)
     return values[lo] + (values[hi] - values[lo]) * (k - lo)
-
-
-class Odoo:
-    """JSON-RPC and websocket client of the Odoo under test."""
-
-    def __init__(self, url):
-        import requests
-
-        self.url = url
-        self.http = requests.Session()
-
-    def login(self):
-        res = self.http.post(
-            f"{self.url}/web/session/authenticate",
-            json={"params": {"db": BENCH_DB, "login": "admin", "password": "admin"}},
-            timeout=30,
-        ).json()
-        assert "result" in res, res
-
-    def call(self, model, method, *args, **kwargs):
-        res = self.http.post(
-            f"{self.url}/web/dataset/call_kw/{model}/{method}",
-            json={
-                "params": {
-                    "model": model,
-                    "method": method,
-                    "args": list(args),
-                    "kwargs": kwargs,
-                }
-            },
-            timeout=60,
-        ).json()
-        if "error" in res:
-            raise RuntimeError(json.dumps(res["error"])[:2000])
-        return res["result"]
-
-    def websocket(self, channels):
-        import websocket
-
-        cookie = "; ".join(f"{k}={v}" for k, v in self.http.cookies.items())
-        ws = websocket.create_connection(
-            self.url.replace("http", "ws") + "/websocket?version=19.0-2",
-            cookie=cookie,
-            header={"Origin": self.url},
-            timeout=30,
-        )
-        ws.send(
-            json.dumps(
-                {"event_name": "subscribe", "data": {"channels": channels, "last": 0}}
-            )
-        )
-        return ws
-
-
-def wait_message(ws, kind, timeout):
-    """The first bus notification of `kind`, or None."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        ws.settimeout(max(0.01, deadline - time.monotonic()))
-        try:
-            raw = ws.recv()
-        except Exception:  # noqa: BLE001 - a timeout
-            return None
-        for note in json.loads(raw):
-            message = note.get("message", {})
-            if message.get("type") == kind:
-                return message.get("payload")
-    return None
 
 
 def prepare(python, pg, odoo_pkg):
@@ -129,127 +63,6 @@ def prepare(python, pg, odoo_pkg):
         cwd="/",
     )
     return conf
-
-
-def start_processes(python, conf, http_port, emu_port):
-    emulator = subprocess.Popen(
-        [python, "-m", "emulator", "--port", str(emu_port)],
-        cwd=REPO,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    odoo = subprocess.Popen(
-        devenv.odoo_cmd(
-            python,
-            conf,
-            "-d",
-            BENCH_DB,
-            "--http-port",
-            str(http_port),
-            "--workers",
-            "0",
-            "--max-cron-threads",
-            "0",
-            "--log-level=warn",
-        ),
-        cwd="/",
-        stdout=subprocess.DEVNULL,
-        stderr=open(VAR / "bench" / "odoo.log", "w"),  # noqa: SIM115
-    )
-    import requests
-
-    def up(url):
-        try:
-            return requests.get(url, timeout=2).ok
-        except requests.RequestException:
-            return False
-
-    devenv.wait_for(
-        lambda: up(f"http://127.0.0.1:{emu_port}/emulator/v1/health"), 30, "emulator"
-    )
-    devenv.wait_for(lambda: up(f"http://127.0.0.1:{http_port}/web/health"), 120, "odoo")
-    return emulator, odoo
-
-
-def configure(odoo, emu):
-    import requests
-
-    remote = requests.post(
-        f"{emu}/emulator/v1/accounts", json={"site_id": "MLA"}, timeout=10
-    ).json()
-    odoo.call("ir.config_parameter", "set_param", "web.base.url", odoo.url)
-    company = odoo.call("res.users", "read", [2], ["company_id"])[0]["company_id"][0]
-    ars = odoo.call(
-        "res.currency", "search", [["name", "=", "ARS"]], context={"active_test": False}
-    )
-    odoo.call("res.currency", "write", ars, {"active": True})
-    odoo.call("res.company", "write", [company], {"currency_id": ars[0]})
-    account = odoo.call(
-        "mercado.pago.qr.account",
-        "create",
-        {
-            "name": "Bench",
-            "access_token": remote["access_token"],
-            "webhook_secret": remote["webhook_secret"],
-            "api_base_url": emu,
-            "api_mode": "orders",
-        },
-    )
-    odoo.call("mercado.pago.qr.account", "action_test_connection", [account])
-    store = odoo.call(
-        "mercado.pago.qr.store",
-        "create",
-        {
-            "name": "Bench store",
-            "account_id": account,
-            "street_name": "Caseros",
-            "street_number": "3039",
-            "city_name": "Belgrano",
-            "state_name": "Capital Federal",
-            "latitude": -34.6,
-            "longitude": -58.4,
-        },
-    )
-    odoo.call("mercado.pago.qr.store", "action_sync", [store])
-    config = odoo.call("pos.config", "create", {"name": "Caja 1"})
-    cashbox = odoo.call(
-        "mercado.pago.qr.cashbox",
-        "create",
-        {"name": "Caja 1", "store_id": store, "pos_config_id": config},
-    )
-    odoo.call("mercado.pago.qr.cashbox", "action_sync", [cashbox])
-    journal = odoo.call("account.journal", "search", [["type", "=", "bank"]], limit=1)
-    method = odoo.call(
-        "pos.payment.method",
-        "create",
-        {
-            "name": "Mercado Pago QR",
-            "payment_method_type": "terminal",
-            "use_payment_terminal": "mercado_pago_qr",
-            "mp_qr_account_id": account,
-            "journal_id": journal[0],
-        },
-    )
-    odoo.call("pos.config", "write", [config], {"payment_method_ids": [[4, method]]})
-    odoo.call("pos.config", "open_ui", [config])
-    info = odoo.call(
-        "pos.config", "read", [config], ["current_session_id", "access_token"]
-    )[0]
-    hook = odoo.call("mercado.pago.qr.account", "read", [account], ["webhook_url"])[0]
-    requests.patch(
-        f"{emu}/emulator/v1/accounts/{remote['user_id']}",
-        json={"webhook_url": hook["webhook_url"]},
-        timeout=10,
-    ).raise_for_status()
-    ext = odoo.call("mercado.pago.qr.cashbox", "read", [cashbox], ["external_id"])[0]
-    return {
-        "method": method,
-        "session": info["current_session_id"][0],
-        "token": info["access_token"],
-        "external_pos_id": ext["external_id"],
-        "user_id": remote["user_id"],
-        "webhook_secret": remote["webhook_secret"],
-    }
 
 
 def measure_floor(odoo, n):
@@ -347,21 +160,6 @@ print("RESULT=" + json.dumps({"before": before, "left": env.cr.fetchone()[0],
 """
 
 
-def odoo_shell(python, conf, script, what):
-    """Run `script` in `odoo shell` on the bench database; its stdout."""
-    proc = devenv.run(
-        [python, "-m", "odoo", "shell", "-c", conf, "-d", BENCH_DB, "--no-http"],
-        input=script,
-        text=True,
-        capture_output=True,
-        cwd="/",
-        check=False,
-    )
-    if proc.returncode:
-        sys.exit(f"{what} failed:\n{proc.stderr[-3000:]}")
-    return proc.stdout
-
-
 def measure_reconciliation(python, conf, odoo, emu, till, count):
     """`count` stale attempts, each with a real (replaced) order at Mercado
     Pago; the cron settles them while webhooks keep arriving."""
@@ -450,7 +248,7 @@ def measure_reconciliation(python, conf, odoo, emu, till, count):
 
     thread = threading.Thread(target=webhooks, daemon=True)
     thread.start()
-    out = odoo_shell(python, conf, RECONCILE_SCRIPT, "the reconciliation run")
+    out = odoo_shell(python, conf, BENCH_DB, RECONCILE_SCRIPT, "the reconciliation run")
     stop.set()
     thread.join(30)
     result = json.loads(
@@ -484,9 +282,16 @@ def main():
     (VAR / "bench").mkdir(parents=True, exist_ok=True)
     conf = prepare(python, pg, odoo_pkg)
     http_port, emu_port = free_port(), free_port()
-    emulator, server = start_processes(python, conf, http_port, emu_port)
+    emulator = start_emulator(python, emu_port)
+    server = start_odoo(
+        python,
+        conf,
+        BENCH_DB,
+        http_port,
+        log_path=VAR / "bench" / "odoo.log",
+    )
     try:
-        odoo = Odoo(f"http://127.0.0.1:{http_port}")
+        odoo = Odoo(f"http://127.0.0.1:{http_port}", BENCH_DB)
         emu = f"http://127.0.0.1:{emu_port}"
         odoo.login()
         till = configure(odoo, emu)
@@ -506,10 +311,7 @@ def main():
             python, conf, odoo, emu, till, stale
         )
     finally:
-        server.terminate()
-        emulator.terminate()
-        server.wait(30)
-        emulator.wait(30)
+        stop(server, emulator)
     figures = [
         figure("floor: bus message p95", pct(bus, 95), "ms", "~18 ms", True),
         figure("floor: JSON-RPC round trip p95", pct(rpc, 95), "ms", "~8 ms", True),

@@ -312,15 +312,47 @@ def wait_for(predicate, timeout, what):
     raise TimeoutError(f"timed out waiting for {what}")
 
 
+BASE_DB = f"{MODULE}_base_pos"
+
+
+def ensure_base_db(python, pg, conf, env=None):
+    """A database with point_of_sale installed, built once and then copied."""
+    if pg.db_exists(BASE_DB):
+        return
+    log(f"building {BASE_DB} with point_of_sale (about a minute, once)")
+    run(
+        odoo_cmd(
+            python,
+            conf,
+            "-d",
+            BASE_DB,
+            "-i",
+            "point_of_sale",
+            "--stop-after-init",
+            "--log-level=warn",
+        ),
+        env=env,
+        cwd="/",
+    )
+
+
 def odoo_with_base_db(command):
     """The venv's python, Odoo's package folder and a running cluster that has
-    the base database `make test` builds; exits with what is missing."""
+    the base database; exits naming what is missing and how to provide it."""
     python = ensure_venv("venv", "requirements-test.txt", True)
     found = find_odoo(python)
     if found is None:
-        sys.exit(f"make {command} needs Odoo 19 (set ODOO_SRC or install it).")
+        sys.exit(
+            f"make {command} needs Odoo 19: install it into this machine's python3 "
+            "(pip install -e <odoo 19 checkout>) or set ODOO_SRC to its checkout."
+        )
     pg = PgCluster()
+    if not pg.available:
+        sys.exit(
+            f"make {command} needs PostgreSQL's server binaries (initdb, pg_ctl): "
+            "apt install postgresql, or put pg_ctl on the PATH."
+        )
     pg.ensure_running()
-    if not pg.db_exists(f"{MODULE}_base_pos"):
-        sys.exit("Run `make test` once first: it builds the base database.")
+    conf = write_odoo_conf(VAR / "odoo-base.conf", pg, addons_path(found[0]))
+    ensure_base_db(python, pg, conf)
     return python, found[0], pg

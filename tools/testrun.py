@@ -17,7 +17,7 @@ import time
 import devenv
 from devenv import MODULE, REPO, VAR, log
 
-TEMPLATE_DB = f"{MODULE}_base_pos"
+TEMPLATE_DB = devenv.BASE_DB
 TEST_DB = f"{MODULE}_test"
 # pytest's exit code when it collected nothing: an empty tier must not pass.
 PYTEST_NO_TESTS = 5
@@ -91,21 +91,7 @@ def pure_tier(venv_python):
 
 def prepare_databases(python, pg, conf, env):
     """A base database with point_of_sale (cached), then a fresh test copy."""
-    if not pg.db_exists(TEMPLATE_DB):
-        log(f"building {TEMPLATE_DB} with point_of_sale (about a minute, once)")
-        devenv.run(
-            devenv.odoo_cmd(
-                python,
-                conf,
-                "-d",
-                TEMPLATE_DB,
-                "-i",
-                "point_of_sale",
-                "--stop-after-init",
-                "--log-level=warn",
-            ),
-            env=env,
-        )
+    devenv.ensure_base_db(python, pg, conf, env)
     pg.copy_db(TEMPLATE_DB, TEST_DB)
     log(f"installing {MODULE} into a fresh {TEST_DB}")
     devenv.run(
