@@ -52,7 +52,14 @@ def install(python, pg, conf, db):
     log(f"installing {MODULE} into {db}")
     devenv.run(
         devenv.odoo_cmd(
-            python, conf, "-d", db, "-i", MODULE, "--stop-after-init", "--log-level=warn"
+            python,
+            conf,
+            "-d",
+            db,
+            "-i",
+            MODULE,
+            "--stop-after-init",
+            "--log-level=warn",
         ),
         cwd="/",
     )
@@ -75,9 +82,9 @@ def reconnect(odoo, emu, info):
         json={"webhook_url": hook},
         timeout=10,
     ).raise_for_status()
-    session = odoo.call(
-        "pos.config", "read", [info["config"]], ["current_session_id"]
-    )[0]["current_session_id"]
+    session = odoo.call("pos.config", "read", [info["config"]], ["current_session_id"])[
+        0
+    ]["current_session_id"]
     if not session:
         odoo.call("pos.config", "open_ui", [info["config"]])
 
