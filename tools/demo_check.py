@@ -12,6 +12,7 @@ writes readme/screenshots/*.png.
 """
 
 import os
+import shutil
 import sys
 import time
 
@@ -21,6 +22,7 @@ from cdp import Browser
 from devenv import REPO, VAR, log
 
 SHOTS = REPO / "readme" / "screenshots"
+DESCRIPTION = REPO / "static" / "description"
 
 
 def login(page, odoo_url):
@@ -141,6 +143,9 @@ def check_site(site, shots):
         operation = check_server(odoo, info)
         if shots:
             backend_shots(browser, odoo_url, info)
+            # The app page (static/description) shows two of them.
+            for name in ("pos_waiting.png", "account_form.png"):
+                shutil.copy(SHOTS / name, DESCRIPTION / name)
         return operation
     finally:
         browser.close()
