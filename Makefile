@@ -41,6 +41,13 @@ demo-check:
 bench:
 	$(PYTHON) tools/bench.py
 
+## make chaos: 1,000 randomized checkouts under faults (two HTTP workers and a
+## cron worker, a few through headless Chromium), then the books against the
+## emulator's ledger, then 10,000 hostile notifications (CHAOS_CHECKOUTS,
+## CHAOS_TOURS, CHAOS_FUZZ, CHAOS_SEED)
+chaos:
+	$(PYTHON) tools/chaos.py
+
 ## make emulator: the Mercado Pago emulator on PORT (default 8099)
 emulator:
 	$(PYTHON) -m emulator --port $(PORT)

@@ -14,6 +14,7 @@ import json
 import os
 import random
 import statistics
+import subprocess
 import sys
 import time
 
@@ -267,6 +268,230 @@ def measure_reconciliation(python, conf, odoo, emu, till, count):
     return result, max(per_order.values() or [0]), waits
 
 
+WRK_SCRIPT = """
+-- Each thread sends its own list of requests once, then stops.
+local threads = {}
+function setup(thread)
+  thread:set("index", #threads)
+  table.insert(threads, thread)
+end
+function init(args)
+  requests, sent, answered = {}, 0, 0
+  local index = tonumber(wrk.thread:get("index"))
+  local count = tonumber(args[1])
+  local lines = {}
+  for line in io.lines(args[2]) do table.insert(lines, line) end
+  for i = index + 1, #lines, count do
+    local path, sig, rid, body = lines[i]:match("([^\t]*)\t([^\t]*)\t([^\t]*)\t(.*)")
+    table.insert(requests, wrk.format("POST", path, {
+      ["Content-Type"] = "application/json",
+      ["x-signature"] = sig, ["x-request-id"] = rid}, body))
+  end
+end
+function request()
+  sent = sent + 1
+  if sent > #requests then
+    wrk.thread:stop()
+    return requests[#requests]
+  end
+  return requests[sent]
+end
+function response(status)
+  answered = answered + 1
+  if status >= 500 then errors = (errors or 0) + 1 end
+  if answered >= #requests then wrk.thread:stop() end
+end
+function done(summary, latency, requests)
+  io.write(string.format("WRK=%d %d %d %.3f %d\\n", summary.requests,
+    summary.duration, latency:percentile(99), latency:percentile(50),
+    summary.errors.status))
+end
+"""
+
+
+def run_wrk(url, lines=None, seconds=10, connections=8):
+    """wrk against url; with lines, each request is sent once."""
+    script = VAR / "bench" / "wrk.lua"
+    cmd = ["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "--latency"]
+    if lines is not None:
+        listing = VAR / "bench" / "wrk-requests.tsv"
+        listing.write_text("\n".join(lines) + "\n")
+        script.write_text(WRK_SCRIPT)
+        cmd += ["-s", str(script), url, "--", "2", str(listing)]
+    else:
+        script.write_text('wrk.method = "POST"\n')
+        cmd += ["-s", str(script), url]
+    out = subprocess.run(cmd, capture_output=True, text=True, check=True).stdout
+    rps = float(next(x for x in out.splitlines() if "Requests/sec" in x).split()[1])
+    p99 = next(x for x in out.splitlines() if x.strip().startswith("99%"))
+    return rps, _ms(p99.split()[1]), out
+
+
+def _ms(text):
+    units = {"us": 0.001, "ms": 1.0, "s": 1000.0}
+    for unit in ("us", "ms", "s"):
+        if text.endswith(unit):
+            return float(text[: -len(unit)]) * units[unit]
+    return float(text)
+
+
+def wrk_floor(odoo):
+    rps, _p99, _out = run_wrk(f"{odoo.url}/pos_mercado_pago_qr_bench/ping")
+    return rps
+
+
+INTAKE_SCRIPT = """
+import json
+rows = json.loads({rows!r})
+tmpl = env["mercado.pago.qr.attempt"].search([], order="id", limit=1)
+env.cr.execute(
+    "INSERT INTO mercado_pago_qr_attempt (company_id, config_id, session_id, "
+    "payment_method_id, account_id, cashbox_id, api_mode, mode, line_uuid, "
+    "currency_id, amount_minor, paid_minor, external_reference, idempotency_key, "
+    "cancel_key, mp_order_id, state, resolution, expires_at, next_check_at, "
+    "check_count, create_date, write_date) "
+    "SELECT a.company_id, a.config_id, a.session_id, a.payment_method_id, "
+    "a.account_id, a.cashbox_id, a.api_mode, a.mode, v.r, a.currency_id, 1000, 0, "
+    "v.r, md5(v.r), md5(v.o), v.o, 'waiting', 'none', "
+    "now() + interval '1 hour', now() + interval '1 hour', 0, now(), now() "
+    "FROM json_to_recordset(%s) AS v(o text, r text), "
+    "mercado_pago_qr_attempt a WHERE a.id = %s",
+    (json.dumps(rows), tmpl.id),
+)
+env.cr.commit()
+"""
+
+
+def measure_intake(python, conf, odoo, emu, till, count=600):
+    """Signed notifications for `count` approved payments nobody told Odoo
+    about, 30% of them sent twice, as fast as wrk can."""
+    import requests
+
+    requests.put(
+        f"{emu}/emulator/v1/faults", json={"notifications": {"lose": 1}}, timeout=10
+    ).raise_for_status()
+    http = requests.Session()
+    http.headers["Authorization"] = f"Bearer {till['access_token']}"
+    rows = []
+    for i in range(count):
+        ref = f"benchintake{i}"
+        order = http.post(
+            f"{emu}/v1/orders",
+            headers={"X-Idempotency-Key": f"bench-intake-{i}"},
+            json={
+                "type": "qr",
+                "external_reference": ref,
+                "total_amount": "10.00",
+                "config": {"qr": {"external_pos_id": till["external_pos_id"]}},
+                "transactions": {"payments": [{"amount": "10.00"}]},
+            },
+            timeout=10,
+        ).json()
+        requests.post(
+            f"{emu}/emulator/v1/pos/{till['external_pos_id']}/pay",
+            json={"outcome": "approved", "user_id": till["user_id"]},
+            timeout=10,
+        ).raise_for_status()
+        rows.append({"o": order["id"], "r": ref})
+    odoo_shell(
+        python, conf, BENCH_DB, INTAKE_SCRIPT.format(rows=json.dumps(rows)), "intake"
+    )
+    rng = random.Random(8)
+    order_ids = [r["o"] for r in rows]
+    sends = order_ids + rng.sample(order_ids, int(count * 0.3))
+    rng.shuffle(sends)
+    path = till["webhook_url"].split("://", 1)[1].split("/", 1)[1]
+    lines = []
+    for n, order_id in enumerate(sends):
+        ts = str(int(time.time() * 1000))
+        rid = f"bench-{n}"
+        manifest = f"id:{order_id.lower()};request-id:{rid};ts:{ts};"
+        digest = hmac.new(
+            till["webhook_secret"].encode(), manifest.encode(), hashlib.sha256
+        ).hexdigest()
+        body = json.dumps(
+            {"type": "order", "action": "order.processed", "data": {"id": order_id}}
+        )
+        lines.append(
+            f"/{path}?type=order&data.id={order_id}\tts={ts},v1={digest}\t{rid}\t{body}"
+        )
+    rps, p99, out = run_wrk(odoo.url, lines, seconds=60)
+    requests.put(f"{emu}/emulator/v1/faults", json={}, timeout=10)
+    result = json.loads(
+        odoo_shell(
+            python,
+            conf,
+            BENCH_DB,
+            "import json\n"
+            'env.cr.execute("SELECT state, count(*) FROM mercado_pago_qr_attempt '
+            "WHERE external_reference LIKE 'benchintake%%' GROUP BY state\")\n"
+            "print('RESULT=' + json.dumps(dict(env.cr.fetchall())))\n",
+            "counting intake",
+        )
+        .split("RESULT=")[1]
+        .splitlines()[0]
+    )
+    errors = int(next(x for x in out.splitlines() if x.startswith("WRK=")).split()[4])
+    return {
+        "rps": rps,
+        "p99_ms": p99,
+        "paid_per_approval": result.get("paid", 0) / count,
+        "states": result,
+        "errors": errors,
+    }
+
+
+POS_LOAD_SCRIPT = """
+import json
+session = env["pos.session"].browse({session})
+session.load_data([])
+env.invalidate_all()
+before = env.cr.sql_log_count
+data = session.load_data([])
+queries = env.cr.sql_log_count - before
+print("RESULT=" + json.dumps({{"queries": queries,
+                              "bytes": len(json.dumps(data, default=str))}}))
+"""
+
+PLAIN_POS_SCRIPT = """
+journal = env["account.journal"].search([("type", "=", "bank")], limit=1)
+method = env["pos.payment.method"].create(
+    {"name": "Mercado Pago QR", "journal_id": journal.id}
+)
+config = env["pos.config"].create(
+    {"name": "Caja 1", "payment_method_ids": [(4, method.id)]}
+)
+config.open_ui()
+env.cr.commit()
+print("SESSION=%d" % config.current_session_id.id)
+"""
+
+
+def measure_pos_load(python, conf, pg, till):
+    """The POS's data load in this database and in a copy of the base without
+    the module, with the same Point of Sale and a same-named method."""
+    plain = f"{BENCH_DB}_plain"
+    pg.copy_db(devenv.BASE_DB, plain)
+    out = odoo_shell(python, conf, plain, PLAIN_POS_SCRIPT, "a POS without the module")
+    session = int(out.split("SESSION=")[1].splitlines()[0])
+
+    def load(db, session_id):
+        text = odoo_shell(
+            python, conf, db, POS_LOAD_SCRIPT.format(session=session_id), "POS load"
+        )
+        return json.loads(text.split("RESULT=")[1].splitlines()[0])
+
+    without = load(plain, session)
+    with_module = load(BENCH_DB, till["session"])
+    pg.drop_db(plain)
+    return {
+        "queries": with_module["queries"] - without["queries"],
+        "bytes": with_module["bytes"] - without["bytes"],
+        "with": with_module,
+        "without": without,
+    }
+
+
 def figure(name, value, unit, target, met):
     return {
         "name": name,
@@ -281,17 +506,26 @@ def main():
     python, odoo_pkg, pg = devenv.odoo_with_base_db("bench")
     (VAR / "bench").mkdir(parents=True, exist_ok=True)
     conf = prepare(python, pg, odoo_pkg)
-    http_port, emu_port = free_port(), free_port()
+    http_port, emu_port, gevent_port = free_port(), free_port(), free_port()
     emulator = start_emulator(python, emu_port)
+    # Two HTTP workers, as in production; the bus websocket is served by the
+    # gevent process on its own port.
     server = start_odoo(
         python,
         conf,
         BENCH_DB,
         http_port,
+        workers=2,
+        gevent_port=gevent_port,
         log_path=VAR / "bench" / "odoo.log",
+        extra=["--limit-time-real", "1200", "--limit-time-cpu", "1200"],
     )
     try:
-        odoo = Odoo(f"http://127.0.0.1:{http_port}", BENCH_DB)
+        odoo = Odoo(
+            f"http://127.0.0.1:{http_port}",
+            BENCH_DB,
+            websocket_url=f"http://127.0.0.1:{gevent_port}",
+        )
         emu = f"http://127.0.0.1:{emu_port}"
         odoo.login()
         till = configure(odoo, emu)
@@ -305,6 +539,11 @@ def main():
         _push_lost, done_lost = measure_sales(
             odoo, emu, till, max(5, sample // 10), lose=True
         )
+        log("measuring notification intake with wrk")
+        floor_rps = wrk_floor(odoo)
+        intake = measure_intake(python, conf, odoo, emu, till)
+        log("measuring the POS data load with and without the module")
+        load = measure_pos_load(python, conf, pg, till)
         stale = int(os.environ.get("BENCH_STALE", "10000"))
         log(f"measuring the reconciliation of {stale} stale attempts")
         recon, reads_max, waits = measure_reconciliation(
@@ -355,6 +594,49 @@ def main():
         ),
     ]
     figures += [
+        figure("floor: bare route under wrk", floor_rps, "req/s", "~100/s", True),
+        figure(
+            "notification intake (30% duplicates)",
+            intake["rps"],
+            "req/s",
+            ">= 80% of floor",
+            intake["rps"] >= 0.8 * floor_rps,
+        ),
+        figure(
+            "notification intake / floor",
+            intake["rps"] / floor_rps,
+            "x",
+            ">= 0.8",
+            intake["rps"] >= 0.8 * floor_rps,
+        ),
+        figure(
+            "notification acknowledgement p99",
+            intake["p99_ms"],
+            "ms",
+            "< 250 ms",
+            intake["p99_ms"] < 250,
+        ),
+        figure(
+            "notification intake: payments recorded per approval",
+            intake["paid_per_approval"],
+            "n",
+            "= 1",
+            intake["paid_per_approval"] == 1 and intake["errors"] == 0,
+        ),
+        figure(
+            "POS data load: extra SQL queries with the module",
+            load["queries"],
+            "n",
+            "<= 2",
+            load["queries"] <= 2,
+        ),
+        figure(
+            "POS data load: extra bytes with the module",
+            load["bytes"] / 1024,
+            "KB",
+            "<= 5 KB",
+            load["bytes"] <= 5 * 1024,
+        ),
         figure(
             f"reconciliation of {stale} stale attempts",
             recon["seconds"],

@@ -19,6 +19,7 @@ import time
 import demo
 import live
 from cdp import Browser
+from demo import DEMO_PRODUCT
 from devenv import REPO, VAR, log
 
 SHOTS = REPO / "readme" / "screenshots"
@@ -33,12 +34,53 @@ def login(page, odoo_url):
     page.wait_for(".o_main_navbar")
 
 
-def sell(browser, urls, site, shots):
+def open_register(pos):
+    """The POS's first screen: start it, and open the register if asked."""
+    pos.wait(
+        f"{pos._find('.screen-login .btn.open-register-btn', None)} || "
+        f"{pos._find('article.product .product-name', None)}",
+        timeout=120,
+        what="the POS",
+    )
+    if pos.evaluate(f"!!{pos._find('.screen-login .btn.open-register-btn', None)}"):
+        pos.click(".screen-login .btn.open-register-btn")
+    opening = pos._find(".modal-footer .btn-primary", "Open Register")
+    products = pos._find("article.product .product-name", None)
+    pos.wait(f"{opening} || {products}", what="the register")
+    if pos.evaluate(f"!!{opening}"):
+        pos.click(".modal-footer .btn-primary", "Open Register")
+
+
+def send(pos, site, retries):
+    """Send, and when Mercado Pago could not be reached, acknowledge the
+    message and send again, as a cashier does."""
+    waiting = pos._find(".o_mp_qr_waiting img.o_mp_qr_image", None)
+    alert = pos._find(".modal-footer .btn-primary", None)
+    for _try in range(retries):
+        pos.click(".paymentline .send_payment_request")
+        pos.wait(f"{waiting} || {alert}", what="the waiting screen or a message")
+        if pos.evaluate(f"!!{waiting}"):
+            return
+        pos.click(".modal-footer .btn-primary")
+    pos.screenshot(VAR / "demo" / f"failed-{site}.png")
+    raise TimeoutError("the QR order could not be sent")
+
+
+def sell(browser, urls, site, shots, retries=1):
     pos = browser.page()
+    try:
+        _sell(browser, pos, urls, site, shots, retries)
+    except Exception:
+        pos.screenshot(VAR / "demo" / f"failed-{site}.png")
+        raise
+    finally:
+        pos.close()
+
+
+def _sell(browser, pos, urls, site, shots, retries):
     pos.goto(urls["pos"])
-    pos.click(".screen-login .btn.open-register-btn", timeout=120)
-    pos.click(".modal-footer .btn-primary", "Open Register")
-    pos.click("article.product .product-name", demo.DEMO_PRODUCT[site])
+    open_register(pos)
+    pos.click("article.product .product-name", DEMO_PRODUCT[site])
     pos.click(".product-screen .pay-order-button")
     pos.click(".paymentmethods .button.paymentmethod .payment-name", "Mercado Pago")
     display = None
@@ -46,12 +88,7 @@ def sell(browser, urls, site, shots):
         # The customer display, as a second screen of the same browser.
         display = browser.page()
         display.goto(urls["customer_display"])
-    pos.click(".paymentline .send_payment_request")
-    try:
-        pos.wait_for(".o_mp_qr_waiting img.o_mp_qr_image")
-    except TimeoutError:
-        pos.screenshot(VAR / "demo" / f"failed-{site}.png")
-        raise
+    send(pos, site, retries)
     pos.wait_for(".o_mp_qr_waiting .o_mp_qr_countdown")
     if shots:
         time.sleep(1)
@@ -66,14 +103,14 @@ def sell(browser, urls, site, shots):
         customer.screenshot(SHOTS / "customer_page.png")
     customer.click("button.pay")
     try:
-        pos.wait_for(".pos-receipt .o_mp_qr_operation", timeout=60)
+        pos.wait_for(".pos-receipt .o_mp_qr_operation", timeout=90)
     except TimeoutError:
         pos.screenshot(VAR / "demo" / f"failed-{site}.png")
         customer.screenshot(VAR / "demo" / f"failed-{site}-customer.png")
         raise
     if shots:
         pos.screenshot(SHOTS / "pos_receipt.png")
-    for page in (pos, customer, display):
+    for page in (customer, display):
         if page:
             page.close()
 

@@ -299,8 +299,19 @@ def write_odoo_conf(path, pg, addons, **extra):
     return path
 
 
+def _launcher():
+    """A script that starts Odoo's command line. Not `python -m odoo`: with
+    workers, Odoo starts its gevent process by running sys.argv[0] again,
+    which must then be a plain script."""
+    path = VAR / "odoo-launch.py"
+    if not path.exists():
+        VAR.mkdir(parents=True, exist_ok=True)
+        path.write_text("from odoo.cli.command import main\n\nmain()\n")
+    return path
+
+
 def odoo_cmd(python, conf, *args):
-    return [str(python), "-m", "odoo", "server", "-c", str(conf), *args]
+    return [str(python), str(_launcher()), "server", "-c", str(conf), *args]
 
 
 def wait_for(predicate, timeout, what):
