@@ -548,8 +548,9 @@ def settle(python, conf, odoo, emu):
             MODULE,
             "ir_cron_mercado_pago_qr_reconcile",
         )[1]
-        # Two runs at once: the cron worker (woken by the trigger) and a
-        # manager's "Run manually" in an HTTP worker.
+        # Two runs at once: the cron worker (woken by the trigger) and the
+        # same method in another Odoo process, as a second server would.
+        # (Odoo itself refuses to start one cron job twice.)
         live.odoo_shell(
             python,
             conf,
@@ -557,7 +558,13 @@ def settle(python, conf, odoo, emu):
             f"env['ir.cron'].browse({cron})._trigger()\nenv.cr.commit()\n",
             "triggering the cron",
         )
-        odoo.call("ir.cron", "method_direct_trigger", [cron])
+        live.odoo_shell(
+            python,
+            conf,
+            DB,
+            "env['mercado.pago.qr.attempt']._cron_reconcile()\nenv.cr.commit()\n",
+            "a second reconciliation",
+        )
         time.sleep(5)
         left = odoo.call(
             "mercado.pago.qr.attempt",

@@ -175,6 +175,7 @@ Mercado Pago QR demo ({cfg["site"]}, {info["currency"]}) is running.
   Backend            {urls["backend"]}
   Point of Sale      {urls["pos"]}
   Customer display   {urls["customer_display"]}
+                     (in the same browser as the POS)
   Customer page      {urls["customer_page"]}
                      (the emulator's Mercado Pago app: pay what waits on the QR)
   Login              admin / admin   (a local demo only)
