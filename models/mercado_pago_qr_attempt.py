@@ -194,6 +194,8 @@ class MercadoPagoQrAttempt(models.Model):
     closed_verified = fields.Boolean(readonly=True)
     refund_ids = fields.One2many("mercado.pago.qr.refund", "attempt_id")
     fee_minor = fields.Integer(readonly=True, help="Mercado Pago's fee, minor units.")
+    # False until Mercado Pago's fee was read: the cron reads it again.
+    fee_known = fields.Boolean(readonly=True, index=True)
     refunded_minor = fields.Integer(compute="_compute_refunded_minor", store=True)
     # For the accountant's views (stored, so they pivot); the minor units above
     # stay the source of truth.
@@ -739,7 +741,9 @@ class MercadoPagoQrAttempt(models.Model):
             ),
             Decimal(0),
         )
-        self.fee_minor = to_minor_units(fee, self.currency_id.name)
+        self.write(
+            {"fee_minor": to_minor_units(fee, self.currency_id.name), "fee_known": True}
+        )
 
     def _needs_attention(self):
         """Money nobody is waiting for: an item and an activity for managers."""
@@ -843,10 +847,21 @@ class MercadoPagoQrAttempt(models.Model):
             )
             if time_left <= 0:
                 return done  # the next run goes on where this one stopped
+        self._retry_fees()
         self.env["mercado.pago.qr.refund"].search(
             [("state", "=", "new")]
         )._retry_pending()
         return done
+
+    @api.model
+    def _retry_fees(self, limit=500):
+        """Fees whose read failed when the money arrived: read them again, so
+        the net matches Mercado Pago's deposit."""
+        for attempt in self.search(
+            [("state", "in", MONEY_STATES), ("fee_known", "=", False)], limit=limit
+        ):
+            with self.env.cr.savepoint():
+                attempt._fetch_fee()
 
     def _lock_skip_locked(self, ids):
         """The rows of `ids` nobody else holds, locked; the others are being

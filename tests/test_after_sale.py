@@ -274,6 +274,32 @@ class AfterSaleCases:
         self.assertFalse(session.mp_qr_fee_move_ids)
 
     @mute_logger(*QUIET)
+    def test_a_fee_that_could_not_be_read_is_read_by_the_cron(self):
+        attempt = self._paid("250.00")
+        self.assertTrue(attempt.fee_known)
+        # As when Mercado Pago's payments API failed while the money arrived.
+        attempt.sudo().write({"fee_minor": 0, "fee_known": False})
+        self.admin(
+            "PUT",
+            "/faults",
+            json={
+                "rules": [{"fault": "error", "status": 503, "path": "^/v1/payments"}]
+            },
+        )
+        attempt.sudo()._fetch_fee()
+        self.assertFalse(attempt.fee_known)
+        self.assertEqual(attempt.fee_minor, 0)
+        self.admin("DELETE", "/faults")
+        self.run_cron()
+        attempt.invalidate_recordset()
+        self.assertTrue(attempt.fee_known)
+        [entry] = [
+            e for e in self.admin("GET", "/ledger")["entries"] if e["kind"] == "payment"
+        ]
+        self.assertEqual(Decimal(attempt.fee_minor) / 100, Decimal(entry["fee"]))
+        self.assertGreater(attempt.fee_minor, 0)
+
+    @mute_logger(*QUIET)
     def test_fees_and_net_match_mercado_pagos_ledger(self):
         attempt = self._paid("250.00")
         [entry] = [e for e in self.admin("GET", "/ledger")["entries"]]

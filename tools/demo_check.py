@@ -71,7 +71,8 @@ def sell(browser, urls, site, shots, retries=1):
     try:
         _sell(browser, pos, urls, site, shots, retries)
     except Exception:
-        pos.screenshot(VAR / "demo" / f"failed-{site}.png")
+        (VAR / "demo").mkdir(parents=True, exist_ok=True)
+        pos.screenshot(VAR / "demo" / f"failed-{site}-{int(time.time())}.png")
         raise
     finally:
         pos.close()
@@ -82,7 +83,15 @@ def _sell(browser, pos, urls, site, shots, retries):
     open_register(pos)
     pos.click("article.product .product-name", DEMO_PRODUCT[site])
     pos.click(".product-screen .pay-order-button")
-    pos.click(".paymentmethods .button.paymentmethod .payment-name", "Mercado Pago")
+    method = (".paymentmethods .button.paymentmethod .payment-name", "Mercado Pago")
+    pos.click(*method)
+    for _try in range(5):
+        # A busy POS can swallow the click: the line must show its Send.
+        try:
+            pos.wait_for(".paymentline .send_payment_request", timeout=15)
+            break
+        except TimeoutError:
+            pos.click(*method)
     display = None
     if shots:
         # The customer display, as a second screen of the same browser.
