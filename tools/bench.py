@@ -443,6 +443,7 @@ def measure_intake(python, conf, odoo, emu, till, count=600):
 
 POS_LOAD_SCRIPT = """
 import json
+env = env(user=env.ref("base.user_admin").id)
 session = env["pos.session"].browse({session})
 session.load_data([])
 env.invalidate_all()
@@ -454,6 +455,7 @@ print("RESULT=" + json.dumps({{"queries": queries,
 """
 
 PLAIN_POS_SCRIPT = """
+env = env(user=env.ref("base.user_admin").id)
 journal = env["account.journal"].search([("type", "=", "bank")], limit=1)
 method = env["pos.payment.method"].create(
     {"name": "Mercado Pago QR", "journal_id": journal.id}
