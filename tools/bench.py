@@ -215,6 +215,7 @@ def measure_reconciliation(python, conf, odoo, emu, till, count):
     odoo_shell(
         python,
         conf,
+        BENCH_DB,
         f"env.cr.execute({insert!r}); env.cr.commit()",
         "creating the stale attempts",
     )
