@@ -175,7 +175,8 @@ def start_odoo(
         *extra,
     ]
     if workers:
-        args += ["--gevent-port", str(gevent_port or free_port())]
+        gevent_port = gevent_port or free_port()
+        args += ["--gevent-port", str(gevent_port)]
     stderr = open(log_path, "w") if log_path else subprocess.DEVNULL  # noqa: SIM115
     proc = subprocess.Popen(
         devenv.odoo_cmd(python, conf, *args),
@@ -186,7 +187,15 @@ def start_odoo(
     devenv.wait_for(
         lambda: _up(f"http://127.0.0.1:{http_port}/web/health"), 180, "Odoo"
     )
+    if workers:
+        devenv.wait_for(lambda: _listening(gevent_port), 60, "Odoo's bus process")
     return proc
+
+
+def _listening(port):
+    with socket.socket() as sock:
+        sock.settimeout(1)
+        return sock.connect_ex(("127.0.0.1", port)) == 0
 
 
 def stop(*procs):
