@@ -149,13 +149,15 @@ def measure_sales(odoo, emu, till, n, lose):
 
 RECONCILE_SCRIPT = """
 import json, time
-env.cr.execute("SELECT count(*) FROM mercado_pago_qr_attempt WHERE state = 'waiting'")
+env.cr.execute("SELECT count(*) FROM mercado_pago_qr_attempt WHERE state = 'waiting' "
+               "AND external_reference LIKE 'benchstale%%'")
 before = env.cr.fetchone()[0]
 started = time.perf_counter()
 env["mercado.pago.qr.attempt"]._cron_reconcile()
 env.cr.commit()
 elapsed = time.perf_counter() - started
-env.cr.execute("SELECT count(*) FROM mercado_pago_qr_attempt WHERE state = 'waiting'")
+env.cr.execute("SELECT count(*) FROM mercado_pago_qr_attempt WHERE state = 'waiting' "
+               "AND external_reference LIKE 'benchstale%%'")
 print("RESULT=" + json.dumps({"before": before, "left": env.cr.fetchone()[0],
                               "seconds": elapsed}))
 """
