@@ -144,7 +144,8 @@ class Browser:
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )
-        deadline = time.monotonic() + 30
+        # A loaded machine can take a while to start a browser.
+        deadline = time.monotonic() + 120
         while True:
             try:
                 self._json("/json/version")

@@ -578,12 +578,10 @@ def settle(python, conf, odoo, emu):
             return
 
 
-def browser_sales(urls, site, n, stats):
+def browser_sales(browser, urls, site, n, stats):
     """A handful of sales through the real POS in headless Chromium."""
     import demo_check
-    from cdp import Browser
 
-    browser = Browser()
     try:
         page = browser.page()
         demo_check.login(page, urls["backend"].rsplit("/odoo", 1)[0])
@@ -682,6 +680,12 @@ def run(checkouts, tours, fuzz_n, seed, name="chaos"):
             for n in range(share[index]):
                 cashier.checkout(n)
 
+        # The browser starts before the tills load the machine.
+        browser = None
+        if tours:
+            from cdp import Browser
+
+            browser = Browser()
         threads = [threading.Thread(target=work, args=(i,)) for i in range(1, TILLS)]
         for thread in threads:
             thread.start()
@@ -692,11 +696,13 @@ def run(checkouts, tours, fuzz_n, seed, name="chaos"):
             "customer_page": f"{emu_url}/emulator/customer/"
             f"{info['external_pos_id']}?user_id={info['user_id']}",
         }
-        if tours:
-            browser_sales(urls, "MLA", tours, stats)
-        work(0)
-        for thread in threads:
-            thread.join()
+        try:
+            if browser:
+                browser_sales(browser, urls, "MLA", tours, stats)
+            work(0)
+        finally:
+            for thread in threads:
+                thread.join()
         report["selling_seconds"] = round(time.monotonic() - started)
         settle(python, conf, odoo, emu)
         # What the POS still had to record: lines a cashier saw paid late.

@@ -130,6 +130,9 @@ const tours = {
       // the line's state comes from the server.
       content: "the customer paid: the recovered line is done",
       trigger: ".paymentline .electronic_status:contains('Payment Successful')",
+      // The page reloads, then the customer takes 8 s to pay: more than a
+      // step's default 10 s on a loaded machine.
+      timeout: 25000,
     },
     PaymentScreen.clickValidate(),
     ...paidAndReceipt(),
