@@ -137,21 +137,7 @@ class AfterSaleCases:
 
     @mute_logger(*QUIET)
     def test_cancelled_but_paid_becomes_a_visible_late_payment(self):
-        self.admin("PUT", "/faults", json={"notifications": {"lose": 1}})
-        attempt, _result = self.start("15.00")
-        # The cashier gave up while Mercado Pago was unreachable; the customer
-        # paid anyway.
-        attempt.sudo().write({"state": "cancelled", "write_date": "2000-01-01"})
-        self.pay()
-        self.env.flush_all()
-        self.env.cr.execute(
-            "UPDATE mercado_pago_qr_attempt SET write_date = '2000-01-01' "
-            "WHERE id = %s",
-            (attempt.id,),
-        )
-        self.run_cron()
-        attempt.invalidate_recordset()
-        self.assertEqual(attempt.state, "late")
+        attempt = self._late("15.00")
         self.assertEqual(attempt.resolution, "attention")
         self.assertTrue(attempt.activity_ids)
         self.assertEqual(attempt.gross, 15.0)
@@ -163,6 +149,8 @@ class AfterSaleCases:
         self.assertEqual(attempt.resolution, "resolved")
 
     def _late(self, amount):
+        """The cashier gave up while Mercado Pago was unreachable; the customer
+        paid anyway; the cron finds the money."""
         self.admin("PUT", "/faults", json={"notifications": {"lose": 1}})
         attempt, _result = self.start(amount)
         attempt.sudo().write({"state": "cancelled", "write_date": "2000-01-01"})
