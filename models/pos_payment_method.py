@@ -1,6 +1,8 @@
 from odoo import api, fields, models
 from odoo.exceptions import AccessDenied, UserError, ValidationError
 
+from .mercado_pago_qr_attempt import OPEN_STATES
+
 MP_QR_METHOD_FIELDS = [
     "name",
     "use_payment_terminal",
@@ -8,6 +10,8 @@ MP_QR_METHOD_FIELDS = [
     "mp_qr_expiry_minutes",
     "mp_qr_mode",
 ]
+# A POS holds a few open orders; more in one request is not a POS asking.
+MP_QR_RECOVER_MAX_ORDERS = 200
 
 
 class PosPaymentMethod(models.Model):
@@ -145,6 +149,45 @@ class PosPaymentMethod(models.Model):
             )
         )
         return attempt._poll()._to_pos(with_images=True) if attempt else False
+
+    def mp_qr_recover(self, order_uuids):
+        """After a reload: the latest attempt of every line of these orders.
+
+        By order, not by line: the POS saves its lines to the browser's storage
+        a moment after they change, so a reload right after Send can come back
+        without the line (or with it still "pending") while its QR order waits
+        for the customer. The POS puts such lines back from this answer.
+        """
+        self._mp_qr_check_access()
+        if not isinstance(order_uuids, list):
+            raise UserError(self.env._("Malformed Mercado Pago QR request."))
+        uuids = [str(u)[:64] for u in order_uuids[:MP_QR_RECOVER_MAX_ORDERS] if u]
+        if not uuids:
+            return []
+        # sudo: attempts are server records; access was checked on the method.
+        attempts = (
+            self.env["mercado.pago.qr.attempt"]
+            .sudo()
+            .search(
+                [
+                    ("order_uuid", "in", uuids),
+                    ("payment_method_id", "=", self.id),
+                ],
+                order="id desc",
+            )
+        )
+        latest = {}
+        for attempt in attempts:
+            latest.setdefault(attempt.line_uuid, attempt._poll())
+        return [
+            dict(
+                a._to_pos(with_images=a.state in OPEN_STATES),
+                order_uuid=a.order_uuid,
+                # A synced payment holds it: never a line to put back.
+                consumed=bool(a.pos_payment_id),
+            )
+            for a in latest.values()
+        ]
 
     def mp_qr_cancel(self, attempt_id):
         """The cashier's Cancel: ask Mercado Pago, then trust only the re-read."""

@@ -246,12 +246,12 @@ class MercadoPagoQrFlowCommon(MercadoPagoQrCommon):
         self.main_pos_config.with_user(self.pos_user).open_ui()
         return self.main_pos_config.current_session_id
 
-    def start(self, amount="12.50", line_uuid=None, lines=None):
+    def start(self, amount="12.50", line_uuid=None, lines=None, order_uuid=None):
         session = self.main_pos_config.current_session_id or self.open_session()
         product = self.env["product.product"].search([], limit=1)
         payload = {
             "session_id": session.id,
-            "order_uuid": "order-" + (line_uuid or "1"),
+            "order_uuid": order_uuid or "order-" + (line_uuid or "1"),
             "line_uuid": line_uuid or f"line-{time.monotonic_ns()}",
             "amount": amount,
             "lines": lines

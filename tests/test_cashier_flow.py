@@ -238,6 +238,42 @@ class TestCashierFlowOrdersApi(CashierFlowCases, MercadoPagoQrFlowCommon):
         self.assertEqual(result["mode"], "hybrid")
         self.assertTrue(result["qr_image"].startswith("data:image/png;base64,"))
 
+    @mute_logger(*QUIET)
+    def test_a_reload_recovers_each_lines_latest_attempt_by_order(self):
+        # A reload right after Send can come back without the line: the server
+        # still knows it by its order, and says which lines to put back.
+        method = self.qr_method.with_user(self.pos_user)
+        rejected, _result = self.start("4.00", line_uuid="line-r", order_uuid="ord-r")
+        self.pay(outcome="rejected")
+        self.assertEqual(self.status(rejected)["state"], "rejected")
+        paid, _result = self.start("2.00", line_uuid="line-p", order_uuid="ord-p")
+        self.pay()
+        self.assertEqual(self.status(paid)["state"], "paid")
+        retried, _result = self.start("4.00", line_uuid="line-r", order_uuid="ord-r")
+        self.assertNotEqual(retried, rejected)
+
+        [open_line] = method.mp_qr_recover(["ord-r", "ord-r", "ord-unknown"])
+        self.assertEqual(open_line["id"], retried.id)
+        self.assertEqual(
+            (open_line["line_uuid"], open_line["order_uuid"], open_line["state"]),
+            ("line-r", "ord-r", "waiting"),
+        )
+        self.assertEqual(open_line["amount"], "4.00")
+        self.assertFalse(open_line["consumed"])
+        self.assertTrue(open_line["qr_image"])
+
+        [paid_line] = method.mp_qr_recover(["ord-p"])
+        self.assertEqual((paid_line["id"], paid_line["state"]), (paid.id, "paid"))
+        self.assertEqual(paid_line["operation_number"], paid.operation_number)
+        self.assertNotIn("qr_image", paid_line)
+        self.sync_order("line-p", 2.00)
+        [synced] = method.mp_qr_recover(["ord-p"])
+        self.assertTrue(synced["consumed"])
+
+        self.assertEqual(method.mp_qr_recover([]), [])
+        with self.assertRaisesRegex(UserError, "Malformed"):
+            method.mp_qr_recover("ord-r")
+
 
 @tagged("post_install", "-at_install")
 class TestCashierFlowInstoreV2(CashierFlowCases, MercadoPagoQrFlowCommon):
@@ -390,6 +426,13 @@ class TestCashierTours(MercadoPagoQrFlowCommon):
     def test_tour_reload_while_waiting(self):
         # The customer pays only after the page reloaded.
         self._tour("pos_mp_qr_reload", delay=8)
+
+    def test_tour_reload_before_the_line_was_saved(self):
+        # The browser lost the line; the server had pushed its QR order.
+        self._tour("pos_mp_qr_reload_unsaved", delay=8)
+        attempt = self.env["mercado.pago.qr.attempt"].search([])
+        self.assertEqual(attempt.state, "paid")
+        self.assertEqual(attempt.pos_payment_id.uuid, attempt.line_uuid)
 
     def test_tour_hybrid_qr_shown(self):
         self.qr_method.mp_qr_mode = "hybrid"

@@ -132,8 +132,10 @@ class Cashier:
         while time.monotonic() - started < timeout:
             time.sleep(0.3)
             if reload_at and time.monotonic() - started > reload_at:
-                # A page reload: the POS finds its line again by uuid.
-                attempt = self.rpc("mp_qr_find", attempt["line_uuid"]) or attempt
+                # A page reload: the POS asks for its open orders' lines.
+                found = self.rpc("mp_qr_recover", [f"order-{attempt['line_uuid']}"])
+                line = attempt["line_uuid"]
+                attempt = next((a for a in found if a["line_uuid"] == line), attempt)
                 reload_at = None
             else:
                 attempt = self.rpc("mp_qr_status", attempt["id"])

@@ -115,6 +115,40 @@ const tours = {
       trigger: ".paymentline .electronic_status:contains('Transaction cancelled')",
     },
   ],
+  pos_mp_qr_reload_unsaved: () => [
+    Chrome.startPoS(),
+    Dialog.confirm("Open Register"),
+    ProductScreen.addOrderline("Desk Pad"),
+    ProductScreen.clickPayButton(),
+    {
+      // The POS saves its lines to the browser's storage a moment after they
+      // change; a reload right after Send comes back without the line.
+      content: "the browser will not have saved the payment line",
+      trigger: "body",
+      run: () => {
+        const db = window.posmodel.data.indexedDB;
+        const create = db.create.bind(db);
+        db.create = (model, records) =>
+          model === "pos.payment" ? Promise.resolve() : create(model, records);
+      },
+    },
+    PaymentScreen.clickPaymentMethod("Mercado Pago QR"),
+    send(),
+    ...waitingDialog(),
+    {
+      content: "the browser reloads before saving the line",
+      trigger: "body",
+      run: () => window.location.reload(),
+      expectUnloadPage: true,
+    },
+    {
+      content: "the server puts the line back and the customer's payment shows",
+      trigger: ".paymentline .electronic_status:contains('Payment Successful')",
+      timeout: 25000,
+    },
+    PaymentScreen.clickValidate(),
+    ...paidAndReceipt(),
+  ],
   pos_mp_qr_reload: () => [
     ...startSale(),
     send(),

@@ -2,7 +2,6 @@ import {PosStore} from "@point_of_sale/app/services/pos_store";
 import {patch} from "@web/core/utils/patch";
 
 const CHANNEL = "MERCADO_PAGO_QR";
-const WAITING = ["waiting", "waitingCard", "waitingCancel"];
 
 patch(PosStore.prototype, {
   async setup() {
@@ -23,16 +22,19 @@ patch(PosStore.prototype, {
       .filter(Boolean);
   },
 
-  /** Lines that were waiting when the page was reloaded or the browser died. */
+  /**
+   * After a reload: the server says which lines of the open orders have a QR
+   * order, even lines the browser had not saved yet.
+   */
   _mercadoPagoQrRecover() {
-    for (const line of this.models["pos.payment"].getAll()) {
-      if (
-        line.payment_method_id?.use_payment_terminal === "mercado_pago_qr" &&
-        WAITING.includes(line.payment_status) &&
-        line.payment_method_id.payment_terminal
-      ) {
-        line.payment_method_id.payment_terminal.recover(line);
-      }
+    const orders = this.models["pos.order"].filter(
+      (order) => !order.finalized && order.lines.length
+    );
+    if (!orders.length) {
+      return;
+    }
+    for (const terminal of this._mercadoPagoQrTerminals()) {
+      terminal.recoverOrders(orders);
     }
   },
 });

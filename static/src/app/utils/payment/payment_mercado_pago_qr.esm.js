@@ -10,6 +10,11 @@ import {register_payment_method} from "@point_of_sale/app/services/pos_store";
 const POLL_MS = 2000;
 const PAID = ["paid", "forced"];
 const OPEN = ["new", "waiting", "cancelling"];
+// A POS line's statuses while its terminal has the customer.
+const WAITING = ["waiting", "waitingCard", "waitingCancel"];
+const RECOVER_TRIES = 5;
+// Attempts a lost or stale line must come back for.
+const LIVE = [...OPEN, ...PAID];
 
 /**
  * Mercado Pago QR (attended model). The browser never decides a payment: it
@@ -162,19 +167,70 @@ export class PaymentMercadoPagoQr extends PaymentInterface {
     }
   }
 
-  /** After a reload: pick up a waiting line's state from the server. */
-  async recover(line) {
-    if (this.waiters[line.uuid]) {
-      return;
-    }
-    let attempt = null;
+  /**
+   * After a reload: the server's attempts for these orders' lines. A line the
+   * browser had not saved yet (a reload right after Send) is put back, so a
+   * paid QR order is never hidden from the cashier.
+   */
+  async recoverOrders(orders, tries = 0) {
+    let attempts = null;
     try {
-      attempt = await this._call("mp_qr_find", [line.uuid]);
+      attempts = await this._call("mp_qr_recover", [orders.map((order) => order.uuid)]);
     } catch {
+      // The server is out of reach: ask again, a few times, more slowly.
+      if (tries < RECOVER_TRIES) {
+        setTimeout(() => this.recoverOrders(orders, tries + 1), POLL_MS * (tries + 1));
+      }
       return;
     }
-    if (!attempt) {
+    const byLine = new Map(attempts.map((attempt) => [attempt.line_uuid, attempt]));
+    for (const order of orders) {
+      for (const line of order.payment_ids) {
+        if (
+          line.payment_method_id?.id === this.payment_method_id.id &&
+          line.amount > 0
+        ) {
+          this._recoverLine(line, byLine.get(line.uuid));
+          byLine.delete(line.uuid);
+        }
+      }
+    }
+    // Lines the browser lost: put back those the customer may pay or paid.
+    for (const attempt of byLine.values()) {
+      const order = orders.find((o) => o.uuid === attempt.order_uuid);
+      if (order && !attempt.consumed && LIVE.includes(attempt.state)) {
+        this._resume(this._restoreLine(order, attempt), attempt);
+      }
+    }
+  }
+
+  _recoverLine(line, attempt) {
+    if (line.isDone()) {
+      return;
+    }
+    const waiting = WAITING.includes(line.payment_status);
+    if (attempt && (waiting || LIVE.includes(attempt.state))) {
+      // Still open, paid, or closed unpaid while the page was away (the
+      // cashier is told why): the line takes the server's word.
+      this._resume(line, attempt);
+    } else if (waiting) {
+      // Send never reached the server: nothing was charged.
       line.setPaymentStatus("retry");
+    }
+  }
+
+  _restoreLine(order, attempt) {
+    return this.pos.models["pos.payment"].create({
+      uuid: attempt.line_uuid,
+      pos_order_id: order,
+      payment_method_id: this.payment_method_id,
+      // The server's amount, already rounded to the currency.
+      amount: parseFloat(attempt.amount),
+    });
+  }
+
+  _resume(line, attempt) {
+    if (this.waiters[line.uuid]) {
       return;
     }
     line.setPaymentStatus("waitingCard");
