@@ -123,13 +123,18 @@ const tours = {
     {
       // The POS saves its lines to the browser's storage a moment after they
       // change; a reload right after Send comes back without the line.
-      content: "the browser will not have saved the payment line",
+      content: "the browser will not save the payment line nor its selection",
       trigger: "body",
-      run: () => {
-        const db = window.posmodel.data.indexedDB;
+      run: async () => {
+        const data = window.posmodel.data;
+        // Saved so far: the order and its product line.
+        await data.synchronizeLocalDataInIndexedDB();
+        const db = data.indexedDB;
         const create = db.create.bind(db);
         db.create = (model, records) =>
-          model === "pos.payment" ? Promise.resolve() : create(model, records);
+          ["pos.payment", "pos.order"].includes(model)
+            ? Promise.resolve()
+            : create(model, records);
       },
     },
     PaymentScreen.clickPaymentMethod("Mercado Pago QR"),

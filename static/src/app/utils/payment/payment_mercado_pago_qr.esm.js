@@ -220,13 +220,16 @@ export class PaymentMercadoPagoQr extends PaymentInterface {
   }
 
   _restoreLine(order, attempt) {
-    return this.pos.models["pos.payment"].create({
+    const line = this.pos.models["pos.payment"].create({
       uuid: attempt.line_uuid,
       pos_order_id: order,
       payment_method_id: this.payment_method_id,
       // The server's amount, already rounded to the currency.
       amount: parseFloat(attempt.amount),
     });
+    // The payment screen shows the status of the selected line only.
+    order.selectPaymentline(line);
+    return line;
   }
 
   _resume(line, attempt) {
