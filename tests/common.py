@@ -14,17 +14,7 @@ from odoo.tests import common as odoo_test_common
 from odoo.addons.point_of_sale.tests.test_frontend import TestPointOfSaleHttpCommon
 
 from ..emulator import EmulatorServer
-
-# Site -> ISO currency, for the company each test runs in.
-SITE_CURRENCY = {
-    "MLA": "ARS",
-    "MLB": "BRL",
-    "MLM": "MXN",
-    "MLC": "CLP",
-    "MCO": "COP",
-    "MPE": "PEN",
-    "MLU": "UYU",
-}
+from ..mercado_pago import SITES
 
 
 class MercadoPagoQrCommon(TestPointOfSaleHttpCommon):
@@ -37,7 +27,7 @@ class MercadoPagoQrCommon(TestPointOfSaleHttpCommon):
         super().setUpClass()
         cls.emulator = EmulatorServer(port=0).start()
         cls.addClassCleanup(cls.emulator.stop)
-        currency = cls.env.ref(f"base.{SITE_CURRENCY[cls.site_id]}")
+        currency = cls.env.ref(f"base.{SITES[cls.site_id].currency}")
         currency.active = True
         cls.env.company.currency_id = currency
         cls.main_pos_config.use_pricelist = False

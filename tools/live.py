@@ -15,6 +15,10 @@ import time
 import devenv
 from devenv import REPO
 
+# The repository root holds the pure client package.
+sys.path.insert(0, str(REPO))
+from mercado_pago.money import SITES
+
 # One store address per site, inside the site's borders and in a known state.
 SITE_SETUP = {
     "MLA": ("AR", "Caseros", "3039", "Belgrano", "Capital Federal", -34.6, -58.4),
@@ -36,15 +40,6 @@ SITE_SETUP = {
         -56.18,
     ),
 }  # fmt: skip
-SITE_CURRENCY = {
-    "MLA": "ARS",
-    "MLB": "BRL",
-    "MLM": "MXN",
-    "MLC": "CLP",
-    "MCO": "COP",
-    "MPE": "PEN",
-    "MLU": "UYU",
-}
 
 
 def free_port():
@@ -231,7 +226,7 @@ def configure(odoo, emu, site="MLA", api_mode="orders", products=(), open_ui=Tru
     import requests
 
     country_code, street, number, city, state, lat, lon = SITE_SETUP[site]
-    currency_code = SITE_CURRENCY[site]
+    currency_code = SITES[site].currency
     remote = requests.post(
         f"{emu}/emulator/v1/accounts", json={"site_id": site}, timeout=10
     ).json()
