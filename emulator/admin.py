@@ -323,7 +323,7 @@ def clock_set(app, req):
             raise ApiError(400, "bad_request", f"now: {exc}") from None
     else:
         raise ApiError(400, "bad_request", "give advance_seconds or now")
-    app.engine.sweep()  # expire what the jump made stale, right now
+    app.engine.sweep(force=True)  # expire what the jump made stale, right now
     return clock_get(app, req)
 
 
