@@ -20,6 +20,7 @@ from ..mercado_pago import (
     verify_signature,
 )
 from ..models.mercado_pago_qr_account import WEBHOOK_ROUTE
+from ..models.mercado_pago_qr_attempt import REREAD_STATES
 
 _logger = logging.getLogger(__name__)
 
@@ -108,6 +109,9 @@ class MercadoPagoQrController(http.Controller):
                 event.resource_id,
             )
             return _answer(200, "unknown id")
+        if attempt.state not in REREAD_STATES:
+            # Already final (a duplicate, most often): nothing to re-read.
+            return _answer(200, "ok")
         attempt._settle_from_notification()
         return _answer(200, "ok")
 
@@ -115,11 +119,13 @@ class MercadoPagoQrController(http.Controller):
         """Our attempt for a notification: by order id, else by reference."""
         Attempt = request.env["mercado.pago.qr.attempt"].sudo()
         if event.kind == "order":
-            return Attempt.search(
+            # The state only: the row is wide and is read again under a lock.
+            return Attempt.search_fetch(
                 [
                     ("account_id", "=", account_sudo.id),
                     ("mp_order_id", "=", event.resource_id),
                 ],
+                ["state"],
                 limit=1,
             )
         # Legacy topics name a payment or a merchant order: its reference is
@@ -141,10 +147,11 @@ class MercadoPagoQrController(http.Controller):
             return Attempt
         if not reference:
             return Attempt
-        return Attempt.search(
+        return Attempt.search_fetch(
             [
                 ("account_id", "=", account_sudo.id),
                 ("external_reference", "=", reference),
             ],
+            ["state"],
             limit=1,
         )

@@ -46,6 +46,9 @@ _logger = logging.getLogger(__name__)
 BUS_CHANNEL = "MERCADO_PAGO_QR"
 # States the cashier is still waiting on.
 OPEN_STATES = ("new", "waiting", "cancelling")
+# States a notification makes us re-read Mercado Pago in: open ones, and closed
+# unpaid ones that money may still reach. The others are final.
+REREAD_STATES = (*OPEN_STATES, "cancelled", "expired", "rejected", "failed")
 # States in which the customer's money reached the seller.
 MONEY_STATES = ("paid", "late", "review")
 NOT_READ = object()  # the cron's step has not read the order yet
@@ -182,10 +185,14 @@ class MercadoPagoQrAttempt(models.Model):
     paid_at = fields.Datetime(readonly=True)
     forced_by_id = fields.Many2one("res.users", readonly=True)
     forced_at = fields.Datetime(readonly=True)
-    last_payload = fields.Text(readonly=True, help="Mercado Pago's last answer.")
+    # Large and read by hand only: not loaded with the row (prefetch=False)
+    # by the notifications, the POS and the cron, which read the row often.
+    last_payload = fields.Text(
+        readonly=True, prefetch=False, help="Mercado Pago's last answer."
+    )
     # What the order was built from, so a retry sends the very same request
     # (Mercado Pago answers 409 to a reused idempotency key with another body).
-    push_lines = fields.Text(readonly=True)
+    push_lines = fields.Text(readonly=True, prefetch=False)
     # The push failed in a way that may still have created the order: it is
     # looked up and closed later, so nothing is paid behind the cashier's back.
     push_unknown = fields.Boolean(readonly=True)
@@ -305,6 +312,8 @@ class MercadoPagoQrAttempt(models.Model):
         return now + timedelta(seconds=delay)
 
     def _notify_pos(self):
+        # The bus needs the config's token only: its row is wide.
+        self.config_id.fetch(["access_token"])
         for attempt in self:
             attempt.config_id._notify(
                 BUS_CHANNEL,
@@ -578,12 +587,7 @@ class MercadoPagoQrAttempt(models.Model):
         self.ensure_one()
         if not self._lock(lock_wait):
             return False
-        if self.state not in OPEN_STATES and self.state not in (
-            "cancelled",
-            "expired",
-            "rejected",
-            "failed",
-        ):
+        if self.state not in REREAD_STATES:
             return False
         before = self.state
         now = fields.Datetime.now()

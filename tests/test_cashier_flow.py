@@ -312,6 +312,16 @@ class TestNotifications(MercadoPagoQrFlowCommon):
         attempt.invalidate_recordset()
         self.assertEqual(attempt.state, "paid")
         self.assertTrue(self.mp_account.last_verified_at)
+        # A duplicate of a settled attempt is answered without asking again.
+        self.admin("DELETE", "/requests")
+        again = self._post(
+            f"?data.id={order_id}&type=order",
+            self._order_body(order_id),
+            self.sign(order_id),
+        )
+        self.assertEqual(again.status_code, 200)
+        reads = self.admin("GET", "/requests", params={"method": "GET"})["requests"]
+        self.assertEqual(reads, [])
 
     @mute_logger(*QUIET)
     def test_unsigned_forged_and_stale_orders_webhooks_change_nothing(self):
