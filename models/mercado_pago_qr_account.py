@@ -2,8 +2,8 @@ import hashlib
 import logging
 import secrets
 import threading
-import time
 from contextlib import contextmanager
+from datetime import timedelta
 
 import psycopg2
 
@@ -33,7 +33,6 @@ PLATFORM_ID = "dev_cdf1cfac242111ef9fdebe8d845d0987"
 # Webhook health (last notification, last verified, last failure) is written
 # at most this often per account and process.
 HEALTH_SECONDS = 5
-_NOTED = {}
 # One requests.Session per account and token in each worker, for keep-alive.
 _SESSIONS = {}
 _SESSIONS_LOCK = threading.Lock()
@@ -414,18 +413,16 @@ class MercadoPagoQrAccount(models.Model):
         every few seconds per account, so notifications never queue on this row.
         """
         self.ensure_one()
-        # This process wrote it a moment ago: a busy webhook skips the
-        # transaction altogether (the SQL below keeps processes apart).
-        key = (self.env.cr.dbname, self.id, kind)
-        now = time.monotonic()
-        if now - _NOTED.get(key, -HEALTH_SECONDS) < HEALTH_SECONDS:
-            return
-        _NOTED[key] = now
         column = {
             "received": "last_notification_at",
             "verified": "last_verified_at",
             "failure": "last_signature_failure_at",
         }[kind]
+        # Written a moment ago as this request's snapshot has it (the row was
+        # read for the secret): a busy webhook opens no transaction for it.
+        last = self[column]
+        if last and fields.Datetime.now() - last < timedelta(seconds=HEALTH_SECONDS):
+            return
         try:
             with self.env.registry.cursor() as cr:
                 cr.execute(
