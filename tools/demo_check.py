@@ -81,17 +81,27 @@ def sell(browser, urls, site, shots, retries=1):
 def _sell(browser, pos, urls, site, shots, retries):
     pos.goto(urls["pos"])
     open_register(pos)
+    # An earlier sale of this browser that never ended comes back waiting
+    # (the POS recovers it from the server): the cashier cancels it.
+    time.sleep(2)
+    if pos.evaluate("!!document.querySelector('.o_mp_qr_waiting')"):
+        log("an earlier QR sale came back waiting: cancelling it")
+        pos.click(".modal .o_mp_qr_cancel")
+        pos.wait("!document.querySelector('.o_mp_qr_waiting')", what="the cancel")
     pos.click("article.product .product-name", DEMO_PRODUCT[site])
     pos.click(".product-screen .pay-order-button")
     method = (".paymentmethods .button.paymentmethod .payment-name", "Mercado Pago")
     pos.click(*method)
     for _try in range(5):
-        # A busy POS can swallow the click: the line must show its Send.
+        # A busy POS can swallow the click: the line must show its Send. Only
+        # a click that made no line is repeated (a second line is refused
+        # with a message while the first waits).
         try:
             pos.wait_for(".paymentline .send_payment_request", timeout=15)
             break
         except TimeoutError:
-            pos.click(*method)
+            if not pos.evaluate("!!document.querySelector('.paymentline')"):
+                pos.click(*method)
     display = None
     if shots:
         # The customer display, as a second screen of the same browser.
