@@ -31,7 +31,7 @@ WEBHOOK_ROUTE = "/pos_mercado_pago_qr/notify"
 PLATFORM_ID = "dev_cdf1cfac242111ef9fdebe8d845d0987"
 
 # Webhook health (last notification, last verified, last failure) is written
-# at most this often per account and process.
+# at most this often per account.
 HEALTH_SECONDS = 5
 # One requests.Session per account and token in each worker, for keep-alive.
 _SESSIONS = {}

@@ -178,7 +178,8 @@ class PosPaymentMethod(models.Model):
         )
         latest = {}
         for attempt in attempts:
-            latest.setdefault(attempt.line_uuid, attempt._poll())
+            if attempt.line_uuid not in latest:
+                latest[attempt.line_uuid] = attempt._poll()
         return [
             dict(
                 a._to_pos(with_images=a.state in OPEN_STATES),
