@@ -1,7 +1,5 @@
 """Shared setup of the Odoo tier: a real Mercado Pago emulator on loopback."""
 
-import hashlib
-import hmac
 import threading
 import time
 from urllib.parse import urlsplit
@@ -14,6 +12,7 @@ from odoo.tests import common as odoo_test_common
 from odoo.addons.point_of_sale.tests.test_frontend import TestPointOfSaleHttpCommon
 
 from ..emulator import EmulatorServer
+from ..emulator.notifier import sign as emulator_sign
 from ..mercado_pago import SITES
 
 
@@ -355,11 +354,10 @@ class MercadoPagoQrFlowCommon(MercadoPagoQrCommon):
         self.env.invalidate_all()
 
     def sign(self, data_id, secret=None, ts=None, request_id="req-1"):
+        """The headers of a notification, signed as Mercado Pago (the
+        emulator) signs them."""
         ts = ts or str(int(time.time() * 1000))
-        manifest = f"id:{data_id.lower()};request-id:{request_id};ts:{ts};"
-        digest = hmac.new(
-            (secret or self.remote["webhook_secret"]).encode(),
-            manifest.encode(),
-            hashlib.sha256,
-        ).hexdigest()
+        digest = emulator_sign(
+            secret or self.remote["webhook_secret"], data_id, request_id, ts, lower=True
+        )
         return {"x-signature": f"ts={ts},v1={digest}", "x-request-id": request_id}

@@ -25,7 +25,6 @@ CHAOS_SEED (random).
 
 import base64
 import hashlib
-import hmac
 import json
 import os
 import random
@@ -299,13 +298,6 @@ class Cashier:
                 self.stats["refunds_refused"] += 1
 
 
-def sign(secret, data_id, ts=None, request_id="chaos"):
-    ts = ts or str(int(time.time() * 1000))
-    manifest = f"id:{data_id.lower()};request-id:{request_id};ts:{ts};"
-    digest = hmac.new(secret.encode(), manifest.encode(), hashlib.sha256).hexdigest()
-    return {"x-signature": f"ts={ts},v1={digest}", "x-request-id": request_id}
-
-
 def snapshot(odoo):
     attempts = odoo.call(
         "mercado.pago.qr.attempt",
@@ -364,15 +356,17 @@ def fuzz(odoo, info, emu_url, n, rng, log_path):
         elif kind == 4:  # signed with another secret
             params = {"type": "order", "data.id": order_id}
             data = json.dumps({"type": "order", "data": {"id": order_id}}).encode()
-            headers = sign("not-the-secret", order_id)
+            headers = live.signature_headers("not-the-secret", order_id, "chaos")
         elif kind == 5:  # stale (a replay from yesterday)
             params = {"type": "order", "data.id": order_id}
             data = json.dumps({"type": "order", "data": {"id": order_id}}).encode()
-            headers = sign(secret, order_id, ts=str(int(time.time() * 1000) - 86400000))
+            headers = live.signature_headers(
+                secret, order_id, "chaos", ts=str(int(time.time() * 1000) - 86400000)
+            )
         elif kind == 6:  # a valid replay of a real notification
             params = {"type": "order", "data.id": order_id}
             data = json.dumps({"type": "order", "data": {"id": order_id}}).encode()
-            headers = sign(secret, order_id)
+            headers = live.signature_headers(secret, order_id, "chaos")
         elif kind == 7:  # wrong URL token
             url = hook.rsplit("/", 1)[0] + "/" + base64.b32encode(junk(15)).decode()
             data = b"{}"
@@ -385,7 +379,7 @@ def fuzz(odoo, info, emu_url, n, rng, log_path):
             fake = f"ORD{rng.getrandbits(64):X}"
             params = {"type": "order", "data.id": fake}
             data = json.dumps({"type": "order", "data": {"id": fake}}).encode()
-            headers = sign(secret, fake)
+            headers = live.signature_headers(secret, fake, "chaos")
         headers.setdefault("Content-Type", "application/json")
         try:
             status = http.post(
