@@ -58,6 +58,36 @@ RECHECK_DELAYS = (5, 5, 5, 5, 5, 10, 10, 15, 20, 30, 60)
 DEFAULT_EXPIRY_MINUTES = 5
 # Orders API items: at most 10.
 ORDERS_API_MAX_ITEMS = 10
+# What the push reads of the till's cashbox and the account (check_company,
+# the order's ids, the HTTP session), and of the attempt after its commit.
+PUSH_CASHBOX_FIELDS = ["company_id", "store_id", "external_id", "write_date"]
+PUSH_ACCOUNT_FIELDS = [
+    "name",
+    "company_id",
+    "site_id",
+    "api_mode",
+    "mp_user_id",
+    "access_token",
+    "api_base_url",
+]
+# The code, and the rounding the attempt's monetary fields use.
+PUSH_CURRENCY_FIELDS = ["name", "rounding", "decimal_places"]
+PUSH_ATTEMPT_FIELDS = [
+    "idempotency_key",
+    "state",
+    "message",
+    "currency_id",
+    "cashbox_id",
+    "line_uuid",
+    "amount_minor",
+    "expires_at",
+    "mode",
+    "mp_order_id",
+    "mp_payment_id",
+    "operation_number",
+    "qr_data",
+    "paid_at",
+]
 
 
 def _new_key(_model=None):
@@ -360,14 +390,20 @@ class MercadoPagoQrAttempt(models.Model):
     def _start(self, method, session, payload):
         """Store the attempt, commit, then push the order to the cashbox.
 
-        Runs in its own cursor (see `_in_own_transaction`): the row and its
+        Runs in the cursor `mp_qr_start` opens for it: the row and its
         idempotency key are committed before Mercado Pago is called, so a crash
         or a timeout can always be resumed with the same key.
         """
         config = session.config_id
-        cashbox = config.mp_qr_cashbox_ids[:1]
+        # Narrow reads of what the push uses: these rows are wide, and each
+        # column fetched costs on every sale.
+        cashbox = config._mp_qr_cashbox()
+        cashbox.fetch(PUSH_CASHBOX_FIELDS)
+        cashbox.store_id.fetch(["external_id"])
         account = method.mp_qr_account_id
+        account.fetch(PUSH_ACCOUNT_FIELDS)
         currency = config.currency_id
+        currency.fetch(PUSH_CURRENCY_FIELDS)
         code = currency.name
         site = SITES.get(account.site_id)
         if site and site.currency != code:
@@ -390,13 +426,14 @@ class MercadoPagoQrAttempt(models.Model):
             raise UserError(self.env._("The payment line has no id."))
         # One read for both: an attempt of this line (a retried RPC) and what
         # earlier attempts left waiting on the cashbox's QR.
-        open_attempts = self.search(
+        open_attempts = self.search_fetch(
             [
                 ("state", "in", OPEN_STATES),
                 "|",
                 ("line_uuid", "=", line_uuid),
                 ("cashbox_id", "=", cashbox.id),
-            ]
+            ],
+            ["line_uuid", "amount_minor"],
         )
         existing = open_attempts.filtered(lambda a: a.line_uuid == line_uuid)[:1]
         if existing and existing.amount_minor == to_minor_units(amount, code):
@@ -404,40 +441,47 @@ class MercadoPagoQrAttempt(models.Model):
             return existing
         expiry = method.mp_qr_expiry_minutes or DEFAULT_EXPIRY_MINUTES
         mode = method.mp_qr_mode if account.api_mode == "orders" else "static"
+        vals = {
+            "company_id": config.company_id.id,
+            "config_id": config.id,
+            "session_id": session.id,
+            "payment_method_id": method.id,
+            "account_id": account.id,
+            "cashbox_id": cashbox.id,
+            "api_mode": account.api_mode,
+            "mode": mode or "static",
+            "order_uuid": payload.get("order_uuid"),
+            "line_uuid": line_uuid,
+            "currency_id": currency.id,
+            "amount_minor": to_minor_units(amount, code),
+            "expires_at": fields.Datetime.now() + timedelta(minutes=expiry),
+            "expiry_seconds": expiry * 60,
+            "push_lines": json.dumps(_clean_lines(payload.get("lines") or [])),
+            "message": self.env._("Sending the order to Mercado Pago..."),
+            # Unique without the row's id, so the row is one INSERT.
+            "external_reference": make_external_reference(
+                "odoo", config.id, uuid.uuid4().hex
+            ),
+            "next_check_at": self._schedule_next_check(),
+            # Nothing received yet: given, so no compute runs on the push.
+            "refunded_minor": 0,
+            "gross": 0,
+            "fee": 0,
+            "net": 0,
+            "refunded": 0,
+        }
         # No creation message nor follower: attempts are many and the push
-        # must be fast; the chatter is for the few a manager handles.
-        attempt = self.with_context(
-            mail_create_nolog=True, mail_create_nosubscribe=True, tracking_disable=True
-        ).create(
-            {
-                "company_id": config.company_id.id,
-                "config_id": config.id,
-                "session_id": session.id,
-                "payment_method_id": method.id,
-                "account_id": account.id,
-                "cashbox_id": cashbox.id,
-                "api_mode": account.api_mode,
-                "mode": mode or "static",
-                "order_uuid": payload.get("order_uuid"),
-                "line_uuid": line_uuid,
-                "currency_id": currency.id,
-                "amount_minor": to_minor_units(amount, code),
-                "expires_at": fields.Datetime.now() + timedelta(minutes=expiry),
-                "expiry_seconds": expiry * 60,
-                "push_lines": json.dumps(_clean_lines(payload.get("lines") or [])),
-                "message": self.env._("Sending the order to Mercado Pago..."),
-                # Unique without the row's id, so the row is one INSERT.
-                "external_reference": make_external_reference(
-                    "odoo", config.id, uuid.uuid4().hex
-                ),
-                "next_check_at": self._schedule_next_check(),
-                # Nothing received yet: given, so no compute runs on the push.
-                "refunded_minor": 0,
-                "gross": 0,
-                "fee": 0,
-                "net": 0,
-                "refunded": 0,
-            }
+        # must be fast; the chatter is for the few a manager handles. The
+        # row's company is the env's, so its defaults do not read the user's.
+        attempt = (
+            self.with_company(config.company_id)
+            .with_context(
+                mail_create_nolog=True,
+                mail_create_nosubscribe=True,
+                tracking_disable=True,
+            )
+            .create(vals)
+            .with_env(self.env)
         )
         request = attempt._order_request()
         # Read before the commit, which empties the cache.
@@ -446,6 +490,11 @@ class MercadoPagoQrAttempt(models.Model):
         self.env.cr.commit()  # pylint: disable=invalid-commit
         for other in open_attempts:
             other._cancel_remote(reason="replaced" if other == existing else "cleared")
+        # The commit emptied the cache: read back only what the push and the
+        # POS's answer use.
+        attempt.fetch(PUSH_ATTEMPT_FIELDS)
+        attempt.currency_id.fetch(PUSH_CURRENCY_FIELDS)
+        attempt.cashbox_id.fetch(["write_date"])
         attempt._push(request, client)
         return attempt
 

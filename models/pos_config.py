@@ -1,5 +1,6 @@
 from odoo import api, fields, models
 from odoo.exceptions import UserError
+from odoo.tools import SQL
 
 
 class PosConfig(models.Model):
@@ -21,6 +22,36 @@ class PosConfig(models.Model):
 
     def _search_mp_qr_cashbox_id(self, operator, value):
         return [("mp_qr_cashbox_ids", operator, value)]
+
+    def _mp_qr_takes(self, method):
+        """Whether this POS takes the payment method, read from the relation
+        table: every push asks, and the ORM's read of the x2many loads and
+        filters the methods' wide rows."""
+        self.ensure_one()
+        field = self._fields["payment_method_ids"]
+        self.env.cr.execute(
+            SQL(
+                "SELECT 1 FROM %s WHERE %s = %s AND %s = %s",
+                SQL.identifier(field.relation),
+                SQL.identifier(field.column1),
+                self.id,
+                SQL.identifier(field.column2),
+                method.id,
+            )
+        )
+        return bool(self.env.cr.fetchone()) and method.active
+
+    def _mp_qr_cashbox(self):
+        """The till's cashbox, by its unique column: every push asks."""
+        self.ensure_one()
+        self.env.cr.execute(
+            SQL(
+                "SELECT id FROM mercado_pago_qr_cashbox WHERE pos_config_id = %s",
+                self.id,
+            )
+        )
+        row = self.env.cr.fetchone()
+        return self.env["mercado.pago.qr.cashbox"].browse(row and row[0])
 
     def _check_before_creating_new_session(self):
         res = super()._check_before_creating_new_session()

@@ -5,6 +5,8 @@ from .mercado_pago_qr_attempt import OPEN_STATES
 
 MP_QR_METHOD_FIELDS = [
     "name",
+    "active",
+    "company_id",
     "use_payment_terminal",
     "mp_qr_account_id",
     "mp_qr_expiry_minutes",
@@ -116,16 +118,15 @@ class PosPaymentMethod(models.Model):
             session_id = 0
         # Narrow reads: the session's and the config's rows are wide.
         session = self.env["pos.session"].search_fetch(
-            [("id", "=", session_id)], ["state", "company_id", "config_id"]
+            [("id", "=", session_id)], ["state", "config_id"]
         )
-        session.config_id.fetch(
-            ["name", "company_id", "currency_id", "payment_method_ids"]
-        )
+        config = session.config_id
+        config.fetch(["name", "company_id", "currency_id"])
         if (
             not session
             or session.company_id.id not in self.env.user._get_company_ids()
             or session.state not in ("opening_control", "opened")
-            or self not in session.config_id.payment_method_ids
+            or not config._mp_qr_takes(self)
         ):
             raise UserError(
                 self.env._("Open a session of a Point of Sale with this method.")

@@ -189,6 +189,48 @@ class CashierFlowCases:
         self.assertEqual(first.state, "cancelled")
         self.assertEqual(second.state, "waiting")
 
+    def test_push_needs_an_open_session_whose_pos_takes_the_method(self):
+        session = self.open_session()
+        attempts = self.env["mercado.pago.qr.attempt"]
+        method = self.qr_method.with_user(self.pos_user)
+
+        def refused(session_id):
+            self.env.flush_all()
+            with self.assertRaisesRegex(UserError, "Open a session"):
+                method.mp_qr_start(
+                    {"session_id": session_id, "line_uuid": "l-1", "amount": "5.00"}
+                )
+
+        refused(0)
+        refused(session.id + 1000)
+        # The POS stops taking the method (Odoo forbids it with a session open,
+        # unless told to let it pass).
+        config = self.main_pos_config.with_context(
+            bypass_payment_method_ids_forbidden_change=True
+        )
+        config.payment_method_ids -= self.qr_method
+        refused(session.id)
+        config.payment_method_ids += self.qr_method
+        # Archived behind the session's back (Odoo's forms forbid it).
+        self.env.cr.execute(
+            "UPDATE pos_payment_method SET active = false WHERE id = %s",
+            self.qr_method.ids,
+        )
+        self.qr_method.invalidate_recordset(["active"])
+        refused(session.id)
+        self.env.cr.execute(
+            "UPDATE pos_payment_method SET active = true WHERE id = %s",
+            self.qr_method.ids,
+        )
+        self.qr_method.invalidate_recordset(["active"])
+        session.state = "closed"
+        refused(session.id)
+        self.assertFalse(attempts.search([("line_uuid", "=", "l-1")]))
+        self.assertIsNone(self.pending())
+        session.state = "opened"
+        attempt, _result = self.start("5.00", line_uuid="l-1")
+        self.assertEqual(attempt.state, "waiting")
+
     def test_same_line_asked_twice_is_one_attempt(self):
         first, _result = self.start("5.00", line_uuid="line-x")
         again, _result = self.start("5.00", line_uuid="line-x")
