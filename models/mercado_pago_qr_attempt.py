@@ -52,6 +52,10 @@ REREAD_STATES = (*OPEN_STATES, "cancelled", "expired", "rejected", "failed")
 # States in which the customer's money reached the seller.
 MONEY_STATES = ("paid", "late", "review")
 NOT_READ = object()  # the cron's step has not read the order yet
+# How long a notification waits for a row another door holds: the POS's poll
+# or another notification holds it for one Mercado Pago read; past this, the
+# holder (a cron batch, most likely) settles it.
+NOTIFICATION_LOCK_WAIT = 0.5
 # Re-check Mercado Pago after a grace period for the notification, then back
 # off (Mercado Pago allows polling only as a contingency; about every 5 s).
 RECHECK_DELAYS = (5, 5, 5, 5, 5, 10, 10, 15, 20, 30, 60)
@@ -323,6 +327,7 @@ class MercadoPagoQrAttempt(models.Model):
                         "SELECT id FROM mercado_pago_qr_attempt WHERE id = %s "
                         "FOR UPDATE",
                         (self.id,),
+                        log_exceptions=False,
                     )
                     cr.execute("SET LOCAL lock_timeout = 0")
                 else:
@@ -330,6 +335,7 @@ class MercadoPagoQrAttempt(models.Model):
                         "SELECT id FROM mercado_pago_qr_attempt WHERE id = %s "
                         "FOR UPDATE NOWAIT",
                         (self.id,),
+                        log_exceptions=False,
                     )
         except psycopg2.errors.LockNotAvailable:
             return False
@@ -620,12 +626,21 @@ class MercadoPagoQrAttempt(models.Model):
 
     def _settle_from_notification(self):
         """A notification's door: a transaction of its own that starts at the
-        lock, so a row moved meanwhile by the cron or the POS is never a
-        serialization failure; a row locked right now is being settled by its
-        holder, so the notification does not wait for it."""
+        lock. A row another door holds is waited for, briefly: the holder may
+        have read the order just before the customer paid, and this
+        notification is the news of that payment. Once the holder has moved the
+        row, the snapshot taken at the lock is stale, so the row is looked at
+        again in a new transaction; by then it is final, or it is re-read."""
         self.ensure_one()
-        with self.env.registry.cursor() as cr:
-            self.with_env(self.env(cr=cr))._settle(lock_wait=0)
+        for _look in range(2):
+            try:
+                with self.env.registry.cursor() as cr:
+                    return self.with_env(self.env(cr=cr))._settle(
+                        lock_wait=NOTIFICATION_LOCK_WAIT
+                    )
+            except psycopg2.errors.SerializationFailure:
+                continue
+        return False
 
     def _settle(self, lock_wait=2):
         """Re-read from Mercado Pago and record the result, once, under a lock.

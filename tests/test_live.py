@@ -1,16 +1,26 @@
-"""The chaos and fuzz suites, reduced, against a live Odoo with two HTTP
-workers and a cron worker (see tools/chaos.py; `make chaos` is the full size).
+"""Against a live Odoo: the chaos and fuzz suites, reduced, with two HTTP
+workers and a cron worker (see tools/chaos.py; `make chaos` is the full size),
+and a notification racing the POS's poll for the attempt's row lock.
 
-A plain pytest test (collected by pytest-odoo, not imported by Odoo's own test
+Plain pytest tests (collected by pytest-odoo, not imported by Odoo's own test
 loader): Odoo and the emulator run as subprocesses on a copy of the tier's
-base database.
+base database, where transactions really run side by side.
 """
 
+import json
 import sys
+import threading
+import time
 from pathlib import Path
 
+import psycopg2
+import requests
+
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tools"))
+import bench
 import chaos
+import devenv
+import live
 
 
 def test_chaos_and_fuzz_keep_the_books():
@@ -29,3 +39,92 @@ def test_chaos_and_fuzz_keep_the_books():
     fuzz = report["fuzz"]
     assert fuzz["requests"] == 10000 and fuzz["server_errors"] == 0, fuzz
     assert not fuzz["changed"], fuzz
+
+
+def test_a_notification_waits_for_a_row_another_door_holds():
+    """The POS's poll has locked the attempt, read the order just before the
+    customer paid, and is about to record "still waiting". The notification
+    of the payment arrives meanwhile: it must wait for the lock and re-read,
+    not skip, or the line stays waiting until the next poll or the cron."""
+    name = "lock_tier"
+    python, odoo_pkg, pg = devenv.odoo_with_base_db("test")
+    conf = devenv.write_odoo_conf(
+        devenv.VAR / f"odoo-{name}.conf", pg, devenv.addons_path(odoo_pkg)
+    )
+    db = f"{devenv.MODULE}_{name}"
+    devenv.install_copy(python, pg, conf, db)
+    http_port, emu_port = live.free_port(), live.free_port()
+    log_path = devenv.VAR / f"{name}-odoo.log"
+    emulator = live.start_emulator(python, emu_port)
+    # Threaded, without cron: nothing but the notification settles the row.
+    server = live.start_odoo(python, conf, db, http_port, log_path=log_path)
+    holder = None
+    try:
+        emu = f"http://127.0.0.1:{emu_port}"
+        odoo = live.Odoo(f"http://127.0.0.1:{http_port}", db)
+        odoo.login()
+        till = live.configure(odoo, emu)
+        # Mercado Pago's own notification is lost; this test sends it.
+        requests.put(
+            f"{emu}/emulator/v1/faults", json={"notifications": {"lose": 1}}, timeout=10
+        ).raise_for_status()
+        attempt_id = bench.sale(odoo, till, "lock")["id"]
+        (attempt,) = odoo.call(
+            "mercado.pago.qr.attempt", "read", [attempt_id], ["mp_order_id", "state"]
+        )
+        assert attempt["state"] == "waiting", attempt
+        order_id = attempt["mp_order_id"]
+
+        holder = psycopg2.connect(
+            host=str(pg.socket_dir), port=pg.port, dbname=db, user=devenv.DB_USER
+        )
+        holder_cr = holder.cursor()
+        holder_cr.execute(
+            "SELECT id FROM mercado_pago_qr_attempt WHERE id = %s FOR UPDATE",
+            (attempt_id,),
+        )
+        requests.post(
+            f"{emu}/emulator/v1/pos/{till['external_pos_id']}/pay",
+            json={"outcome": "approved", "user_id": till["user_id"]},
+            timeout=10,
+        ).raise_for_status()
+        answer = {}
+
+        def notify():
+            answer["status"] = requests.post(
+                till["webhook_url"],
+                params={"type": "order", "data.id": order_id},
+                data=json.dumps({"type": "order", "data": {"id": order_id}}),
+                headers={
+                    "Content-Type": "application/json",
+                    **live.signature_headers(
+                        till["webhook_secret"], order_id, "lock-test"
+                    ),
+                },
+                timeout=30,
+            ).status_code
+
+        notification = threading.Thread(target=notify)
+        notification.start()
+        time.sleep(0.2)
+        # The poll records what it read before the payment, and lets go.
+        holder_cr.execute(
+            "UPDATE mercado_pago_qr_attempt "
+            "SET check_count = COALESCE(check_count, 0) + 1 "
+            "WHERE id = %s",
+            (attempt_id,),
+        )
+        holder.commit()
+        notification.join(30)
+        assert answer.get("status") == 200, answer
+        (attempt,) = odoo.call(
+            "mercado.pago.qr.attempt", "read", [attempt_id], ["state", "check_count"]
+        )
+        assert attempt["state"] == "paid", attempt
+        assert attempt["check_count"] >= 2, attempt
+    finally:
+        if holder is not None:
+            holder.close()
+        live.stop(server, emulator)
+    # A lock that is busy is a normal case, not a failed query.
+    assert "bad query" not in log_path.read_text(), log_path

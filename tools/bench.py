@@ -47,20 +47,9 @@ def pct(values, q):
 def prepare(python, pg, odoo_pkg):
     addons = devenv.addons_path(odoo_pkg) + f",{BENCH_ADDONS}"
     conf = devenv.write_odoo_conf(VAR / "odoo-bench.conf", pg, addons)
-    pg.copy_db(f"{MODULE}_base_pos", BENCH_DB)
-    log("installing the module and the benchmark floor addon")
-    devenv.run(
-        devenv.odoo_cmd(
-            python,
-            conf,
-            "-d",
-            BENCH_DB,
-            "-i",
-            f"{MODULE},pos_mercado_pago_qr_bench",
-            "--stop-after-init",
-            "--log-level=warn",
-        ),
-        cwd="/",
+    # With the benchmark's floor addon.
+    devenv.install_copy(
+        python, pg, conf, BENCH_DB, modules=f"{MODULE},pos_mercado_pago_qr_bench"
     )
     return conf
 

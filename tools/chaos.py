@@ -605,21 +605,7 @@ def run(checkouts, tours, fuzz_n, seed, name="chaos"):
     conf = devenv.write_odoo_conf(
         VAR / f"odoo-{name}.conf", pg, devenv.addons_path(odoo_pkg)
     )
-    pg.copy_db(devenv.BASE_DB, DB)
-    log(f"installing {MODULE} into {DB}")
-    devenv.run(
-        devenv.odoo_cmd(
-            python,
-            conf,
-            "-d",
-            DB,
-            "-i",
-            MODULE,
-            "--stop-after-init",
-            "--log-level=warn",
-        ),
-        cwd="/",
-    )
+    devenv.install_copy(python, pg, conf, DB)
     http_port, emu_port, gevent_port = (live.free_port() for _ in range(3))
     log_path = out / "odoo.log"
     emulator = live.start_emulator(python, emu_port)

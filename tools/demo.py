@@ -47,24 +47,6 @@ def settings():
     }
 
 
-def install(python, pg, conf, db):
-    pg.copy_db(devenv.BASE_DB, db)
-    log(f"installing {MODULE} into {db}")
-    devenv.run(
-        devenv.odoo_cmd(
-            python,
-            conf,
-            "-d",
-            db,
-            "-i",
-            MODULE,
-            "--stop-after-init",
-            "--log-level=warn",
-        ),
-        cwd="/",
-    )
-
-
 def reconnect(odoo, emu, info):
     """A reused database: point the account at this run's emulator and the
     emulator's account at this run's Odoo (the ports may have changed)."""
@@ -104,7 +86,7 @@ def start(cfg):
     if fresh:
         state_file.unlink(missing_ok=True)
         info_file.unlink(missing_ok=True)
-        install(python, pg, conf, db)
+        devenv.install_copy(python, pg, conf, db)
     import subprocess
 
     emu_url = f"http://127.0.0.1:{cfg['emulator_port']}"

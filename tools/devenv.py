@@ -347,6 +347,26 @@ def ensure_base_db(python, pg, conf, env=None):
     )
 
 
+def install_copy(python, pg, conf, db, modules=MODULE, env=None):
+    """A fresh copy of the base database with `modules` installed."""
+    pg.copy_db(BASE_DB, db)
+    log(f"installing {modules} into {db}")
+    run(
+        odoo_cmd(
+            python,
+            conf,
+            "-d",
+            db,
+            "-i",
+            modules,
+            "--stop-after-init",
+            "--log-level=warn",
+        ),
+        env=env,
+        cwd="/",
+    )
+
+
 def odoo_with_base_db(command):
     """The venv's python, Odoo's package folder and a running cluster that has
     the base database; exits naming what is missing and how to provide it."""

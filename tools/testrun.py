@@ -92,21 +92,7 @@ def pure_tier(venv_python):
 def prepare_databases(python, pg, conf, env):
     """A base database with point_of_sale (cached), then a fresh test copy."""
     devenv.ensure_base_db(python, pg, conf, env)
-    pg.copy_db(TEMPLATE_DB, TEST_DB)
-    log(f"installing {MODULE} into a fresh {TEST_DB}")
-    devenv.run(
-        devenv.odoo_cmd(
-            python,
-            conf,
-            "-d",
-            TEST_DB,
-            "-i",
-            MODULE,
-            "--stop-after-init",
-            "--log-level=warn",
-        ),
-        env=env,
-    )
+    devenv.install_copy(python, pg, conf, TEST_DB, env=env)
 
 
 def odoo_tier(venv_python, odoo, pytest_args):
