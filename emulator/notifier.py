@@ -54,6 +54,14 @@ def sign(secret: str, data_id: str | None, request_id: str, ts: str, lower: bool
     return hmac.new(secret.encode(), text.encode(), hashlib.sha256).hexdigest()
 
 
+def signature_headers(
+    secret: str, data_id: str | None, request_id: str, ts: str, lower: bool = True
+) -> dict:
+    """The x-signature and x-request-id headers of a signed notification."""
+    digest = sign(secret, data_id, request_id, ts, lower)
+    return {"x-request-id": request_id, "x-signature": f"ts={ts},v1={digest}"}
+
+
 def _swap(value, old, new):
     """Deep-replace an id (as str or int) to fabricate a notification about `new`."""
     if isinstance(value, dict):
@@ -340,15 +348,15 @@ class Notifier:
         # clock, and a test that jumps the emulator's clock must still verify.
         now = time.time()
         ts = str(int(now * 1000) if cfg["signature_ts_unit"] == "ms" else int(now))
-        digest = sign(
-            note["secret"],
-            note["data_id"],
-            note["request_id"],
-            ts,
-            cfg["signature_lowercase_id"],
+        headers.update(
+            signature_headers(
+                note["secret"],
+                note["data_id"],
+                note["request_id"],
+                ts,
+                cfg["signature_lowercase_id"],
+            )
         )
-        headers["x-request-id"] = note["request_id"]
-        headers["x-signature"] = f"ts={ts},v1={digest}"
         return headers
 
     def _deliver(self, note: dict) -> None:

@@ -12,7 +12,7 @@ from odoo.tests import common as odoo_test_common
 from odoo.addons.point_of_sale.tests.test_frontend import TestPointOfSaleHttpCommon
 
 from ..emulator import EmulatorServer
-from ..emulator.notifier import sign as emulator_sign
+from ..emulator.notifier import signature_headers
 from ..mercado_pago import SITES
 
 
@@ -356,8 +356,9 @@ class MercadoPagoQrFlowCommon(MercadoPagoQrCommon):
     def sign(self, data_id, secret=None, ts=None, request_id="req-1"):
         """The headers of a notification, signed as Mercado Pago (the
         emulator) signs them."""
-        ts = ts or str(int(time.time() * 1000))
-        digest = emulator_sign(
-            secret or self.remote["webhook_secret"], data_id, request_id, ts, lower=True
+        return signature_headers(
+            secret or self.remote["webhook_secret"],
+            data_id,
+            request_id,
+            ts or str(int(time.time() * 1000)),
         )
-        return {"x-signature": f"ts={ts},v1={digest}", "x-request-id": request_id}

@@ -17,7 +17,7 @@ from devenv import REPO
 
 # The repository root holds the pure client package.
 sys.path.insert(0, str(REPO))
-from emulator.notifier import sign as _emulator_sign
+from emulator.notifier import signature_headers as _signature_headers
 from mercado_pago.money import SITES
 
 # One store address per site, inside the site's borders and in a known state.
@@ -46,9 +46,9 @@ SITE_SETUP = {
 def signature_headers(secret, data_id, request_id, ts=None):
     """x-signature and x-request-id of a notification, signed as Mercado Pago
     (the emulator) signs them."""
-    ts = ts or str(int(time.time() * 1000))
-    digest = _emulator_sign(secret, data_id, request_id, ts, lower=True)
-    return {"x-signature": f"ts={ts},v1={digest}", "x-request-id": request_id}
+    return _signature_headers(
+        secret, data_id, request_id, ts or str(int(time.time() * 1000))
+    )
 
 
 def free_port():
