@@ -403,7 +403,7 @@ class MercadoPagoQrAttempt(models.Model):
         config = session.config_id
         # Narrow reads of what the push uses: these rows are wide, and each
         # column fetched costs on every sale.
-        cashbox = config.mp_qr_cashbox_id
+        cashbox = config._mp_qr_cashbox()
         cashbox.fetch(PUSH_CASHBOX_FIELDS)
         cashbox.store_id.fetch(["external_id"])
         account = method.mp_qr_account_id

@@ -41,6 +41,18 @@ class PosConfig(models.Model):
         )
         return bool(self.env.cr.fetchone()) and method.active
 
+    def _mp_qr_cashbox(self):
+        """The till's cashbox, by its unique column: every push asks."""
+        self.ensure_one()
+        self.env.cr.execute(
+            SQL(
+                "SELECT id FROM mercado_pago_qr_cashbox WHERE pos_config_id = %s",
+                self.id,
+            )
+        )
+        row = self.env.cr.fetchone()
+        return self.env["mercado.pago.qr.cashbox"].browse(row and row[0])
+
     def _check_before_creating_new_session(self):
         res = super()._check_before_creating_new_session()
         self._check_mp_qr_cashbox()
