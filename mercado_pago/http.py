@@ -240,36 +240,44 @@ class MercadoPagoSession:
         """GET a file Mercado Pago links to (a cashbox's QR image or template).
 
         The file may live on another host than the API, so the token is never
-        sent with it. Retries like `request` on 5xx, 429 and connection errors.
+        sent with it. Only https is fetched, except on the session's own API
+        host (an emulator on loopback); a redirect is an error, never followed;
+        the body is streamed and the download stops as soon as it is larger
+        than ``max_bytes``. Retries like `request` on 5xx, 429 and connection
+        errors.
         """
-        if not url or not url.lower().startswith(("https://", "http://")):
-            raise ValueError("A QR asset URL must be http(s).")
+        self._check_download_url(url)
         context = {"method": "GET", "path": urlsplit(url).path}
         for attempt in range(1, self.max_attempts + 1):
             wait = None
             try:
                 response = requests.get(
                     url,
-                    headers={"User-Agent": USER_AGENT},
+                    headers={"User-Agent": USER_AGENT, "Accept-Encoding": "identity"},
                     timeout=(self.connect_timeout, self.read_timeout),
+                    allow_redirects=False,
+                    stream=True,
                 )
+                try:
+                    status = response.status_code
+                    if status == 200:
+                        return _read_capped(response, max_bytes, context)
+                finally:
+                    response.close()
             except requests.exceptions.RequestException as exc:
                 error = UnavailableError(
                     f"Could not download {context['path']} ({type(exc).__name__}).",
                     **context,
                 )
             else:
-                status = response.status_code
-                if status == 200:
-                    if len(response.content) > max_bytes:
-                        raise MercadoPagoError(
-                            "The file is larger than expected.",
-                            status=status,
-                            **context,
-                        )
-                    return response.content
                 if status == 404:
                     raise NotFoundError("File not found.", status=status, **context)
+                if 300 <= status < 400:
+                    raise MercadoPagoError(
+                        f"Unexpected redirect (HTTP {status}).",
+                        status=status,
+                        **context,
+                    )
                 if status != 429 and status < 500:
                     raise MercadoPagoError(
                         f"Unexpected answer (HTTP {status}).", status=status, **context
@@ -287,6 +295,26 @@ class MercadoPagoSession:
                 self._delay(attempt, min(wait, self.retry_after_cap) if wait else None)
             )
         raise AssertionError("unreachable")
+
+    def _check_download_url(self, url):
+        """https anywhere; plain http only on the session's own API host."""
+        try:
+            parts = urlsplit(url) if isinstance(url, str) else None
+            where = _host_port(parts) if parts else ("", None)
+            if not where[0]:
+                ok = False
+            elif parts.scheme.lower() == "http":
+                ok = where == _host_port(urlsplit(self.base_url))
+            else:
+                ok = parts.scheme.lower() == "https"
+        except ValueError:  # a port that is not a number
+            ok = False
+        if not ok:
+            raise ValidationError(
+                "A QR file is downloaded over https only (plain http only from "
+                "the API's own host).",
+                field="url",
+            )
 
     # -- internals ------------------------------------------------------------
 
@@ -386,6 +414,29 @@ class _Retry(Exception):
         self.allowed = allowed
         self.wait = wait
         self.cause = cause
+
+
+def _host_port(parts):
+    """(host, port) of a split URL, the port defaulted by its scheme."""
+    default = {"http": 80, "https": 443}.get(parts.scheme.lower())
+    return (parts.hostname or "").lower(), parts.port or default
+
+
+def _read_capped(response, max_bytes, context):
+    """The body of a streamed response, refused as soon as it passes max_bytes."""
+    declared = response.headers.get("Content-Length", "")
+    too_large = MercadoPagoError(
+        "The file is larger than expected.", status=response.status_code, **context
+    )
+    if declared.isdigit() and int(declared) > max_bytes:
+        raise too_large
+    chunks, size = [], 0
+    for chunk in response.iter_content(chunk_size=64 * 1024):
+        size += len(chunk)
+        if size > max_bytes:
+            raise too_large
+        chunks.append(chunk)
+    return b"".join(chunks)
 
 
 def _dumps(body):

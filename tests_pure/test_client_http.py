@@ -443,5 +443,134 @@ def test_download_not_found_and_bounded_attempts(mp_server):
     with pytest.raises(UnavailableError):
         session.download(f"{mp_server.url}/qr/down.png")
     assert len([c for c in mp_server.received if c.path == "/qr/down.png"]) == 4
-    with pytest.raises(ValueError):
+    with pytest.raises(ValidationError):
         session.download("file:///etc/passwd")
+
+
+# -- downloads: no redirect, https only, a size cap while streaming ------------
+# Mercado Pago's API is https://api.mercadopago.com (e.g. GET
+# https://api.mercadopago.com/pos/{id}, "Get point of sale" in its API
+# reference), and the QR files it links to in `qr.image` and
+# `qr.template_document` are fetched without the token.
+
+
+def test_download_does_not_follow_a_redirect(mp_server):
+    mp_server.script(
+        "GET", "/qr/1.png", Reply(302, headers={"Location": "/internal/secret"})
+    )
+    mp_server.script("GET", "/internal/secret", Reply(200, body=b"secret"))
+    with pytest.raises(MercadoPagoError) as info:
+        mp_server.session().download(f"{mp_server.url}/qr/1.png")
+    assert info.value.status == 302
+    assert [call.path for call in mp_server.received] == ["/qr/1.png"]
+    # Leave the fake's queue empty: the redirect's target was never asked.
+    assert mp_server.session().download(f"{mp_server.url}/internal/secret")
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://{fake}/qr/1.png",  # plain http, not the API's host
+        "ftp://{fake}/qr/1.png",
+        "https:///qr/1.png",  # no host
+        "https://{fake}:port/qr/1.png",  # not a port
+        None,
+    ],
+)
+def test_download_refuses_plain_http_off_the_api_host(mp_server, url):
+    session = mp_server.session(base_url="https://api.mercadopago.com")
+    if url:
+        url = url.format(fake=mp_server.url.removeprefix("http://"))
+    with pytest.raises(ValidationError) as info:
+        session.download(url)
+    assert info.value.field == "url"
+    assert mp_server.received == []
+
+
+def test_download_http_only_on_the_same_host_and_port(mp_server):
+    # The emulator's own host and port: plain http is what it speaks.
+    mp_server.script("GET", "/qr/1.png", Reply(200, body=b"png"))
+    assert mp_server.session().download(f"{mp_server.url}/qr/1.png") == b"png"
+    other_port = mp_server.url.rsplit(":", 1)[0] + ":1"
+    with pytest.raises(ValidationError):
+        mp_server.session(base_url=other_port).download(f"{mp_server.url}/qr/1.png")
+    assert len(mp_server.received) == 1
+
+
+class _Hoarder:
+    """A loopback server whose body never ends on time: it writes what a test
+    asks, then holds the connection open well past the client's read timeout.
+    A client that reads the whole body before checking its size waits there."""
+
+    def __init__(self, declared, sent):
+        import threading
+        from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+        stop = self.stop = threading.Event()
+        self.requests = 0
+        hoarder = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.0"
+
+            def log_message(self, *args):
+                pass
+
+            def do_GET(self):
+                hoarder.requests += 1
+                self.send_response(200)
+                self.send_header("Content-Type", "image/png")
+                if declared is not None:
+                    self.send_header("Content-Length", str(declared))
+                self.end_headers()
+                try:
+                    self.wfile.write(b"x" * sent)
+                    self.wfile.flush()
+                except OSError:
+                    return
+                stop.wait(5)
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server.daemon_threads = True
+        self.server.block_on_close = False
+        threading.Thread(
+            target=self.server.serve_forever, args=(0.02,), daemon=True
+        ).start()
+        host, port = self.server.server_address[:2]
+        self.url = f"http://{host}:{port}"
+
+    def close(self):
+        self.stop.set()
+        self.server.shutdown()
+        self.server.server_close()
+
+
+@pytest.mark.parametrize(
+    ("declared", "sent"),
+    [
+        (None, 200_000),  # no Content-Length: streamed until past the cap
+        (10**9, 10),  # a Content-Length past the cap: refused before reading
+    ],
+)
+def test_download_stops_as_soon_as_the_file_is_too_large(declared, sent):
+    import time
+
+    hoarder = _Hoarder(declared, sent)
+    sleeps = []
+    session = MercadoPagoSession(
+        TOKEN,
+        base_url=hoarder.url,
+        connect_timeout=1,
+        read_timeout=1,
+        sleep=sleeps.append,
+    )
+    try:
+        started = time.monotonic()
+        with pytest.raises(MercadoPagoError, match="larger than expected") as info:
+            session.download(f"{hoarder.url}/qr/1.png", max_bytes=1000)
+        assert not isinstance(info.value, UnavailableError)
+        assert time.monotonic() - started < 0.9  # before any read timeout
+        assert hoarder.requests == 1 and sleeps == []
+    finally:
+        session.close()
+        hoarder.close()
