@@ -50,7 +50,8 @@ class UnsupportedNotification(NotificationError):
 
 
 class InvalidSignature(Exception):
-    """``reason`` is one of "missing", "malformed", "stale", "mismatch"."""
+    """``reason`` is one of "missing", "malformed", "stale", "mismatch", and
+    "other id" (a valid signature for another resource, from ``verify_event``)."""
 
     def __init__(self, reason):
         super().__init__(f"Invalid x-signature: {reason}")
@@ -73,6 +74,15 @@ class NotificationEvent:
     def dedupe_key(self):
         """(kind, id, version or action): MP delivers the same event many times."""
         return (self.kind, self.resource_id, self.version or self.action)
+
+    @property
+    def must_be_signed(self):
+        """Whether Mercado Pago signs this shape once the application has a secret.
+
+        Every webhook is signed, Orders API and legacy topics alike; IPN never is,
+        and Mercado Pago sends no IPN about an Orders API order.
+        """
+        return self.source == "webhook" or self.kind == "order"
 
 
 def _first(value):
@@ -223,6 +233,16 @@ def signature_data_id(query):
     return str(value) if value not in (None, "") else None
 
 
+def _manifest_id(data_id):
+    """The id as the manifest has it: an alphanumeric one lowercased."""
+    if data_id in (None, ""):
+        return None
+    data_id = str(data_id)
+    if data_id.isascii() and data_id.isalnum():
+        return data_id.lower()
+    return data_id
+
+
 def build_manifest(data_id, x_request_id, ts):
     """``id:<data.id>;request-id:<x-request-id>;ts:<ts>;`` without the absent parts.
 
@@ -230,10 +250,7 @@ def build_manifest(data_id, x_request_id, ts):
     """
     parts = []
     if data_id not in (None, ""):
-        data_id = str(data_id)
-        if data_id.isascii() and data_id.isalnum():
-            data_id = data_id.lower()
-        parts.append(f"id:{data_id};")
+        parts.append(f"id:{_manifest_id(data_id)};")
     if x_request_id not in (None, ""):
         parts.append(f"request-id:{x_request_id};")
     if ts not in (None, ""):
@@ -301,3 +318,19 @@ def verify_notification(
         now=now,
         tolerance_seconds=tolerance_seconds,
     )
+
+
+def verify_event(
+    event, query, headers, secret, *, now=None, tolerance_seconds=DEFAULT_TOLERANCE
+):
+    """``verify_notification``, and ``event`` must be about the id that is signed.
+
+    The manifest covers the query's ``data.id``, never the body: an event whose
+    resource (taken from the body, or from another query key) is not that id is
+    not signed for it and raises ``InvalidSignature("other id")``.
+    """
+    verify_notification(
+        query, headers, secret, now=now, tolerance_seconds=tolerance_seconds
+    )
+    if _manifest_id(signature_data_id(query)) != _manifest_id(event.resource_id):
+        raise InvalidSignature("other id")

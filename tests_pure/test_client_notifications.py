@@ -16,6 +16,7 @@ from mercado_pago import (
     verify_signature,
 )
 from mercado_pago import notifications as notifications_module
+from mercado_pago.notifications import verify_event
 
 ORD = "ORD01JQ4S4KY8HWQ6NA5PXB65B3D3"
 
@@ -362,3 +363,89 @@ def test_default_now_is_the_clock():
     with pytest.raises(InvalidSignature) as info:
         verify_signature(f"ts={TS_MS},v1={V1_ORD}", REQUEST_ID, ORD, SECRET)
     assert info.value.reason == "stale"
+
+
+# -- what a signature covers (issue #13, item 15) ------------------------------------
+
+OTHER = "ORD01JQ4S4KY8HWQ6NA5PXB65ZZZZ"
+SIGNED_ORD = {"x-signature": f"ts={TS_MS},v1={V1_ORD}", "x-request-id": REQUEST_ID}
+
+
+def test_verify_event_accepts_the_signed_id():
+    body = orders_webhook_body()
+    for query in ({"data.id": ORD, "type": "order"}, {"data.id": ORD.lower()}):
+        event = parse_notification(query, SIGNED_ORD, body)
+        verify_event(event, query, SIGNED_ORD, SECRET, now=NOW)
+    query = {"data.id": "123456789", "type": "payment"}
+    headers = {
+        "x-signature": f"ts={TS_S},v1={V1_NUMERIC}",
+        "x-request-id": REQUEST_ID_2,
+    }
+    body = json.dumps({"type": "payment", "data": {"id": "123456789"}}).encode()
+    verify_event(
+        parse_notification(query, headers, body), query, headers, SECRET, now=NOW
+    )
+
+
+@pytest.mark.parametrize(
+    ("query", "headers", "body"),
+    [
+        # the signed id in the query's `id`, another order in the body
+        (
+            {"id": ORD, "type": "order"},
+            SIGNED_ORD,
+            orders_webhook_body(data={"id": OTHER}),
+        ),
+        # the signed data.id, another order named by an IPN-shaped body
+        (
+            {"data.id": ORD},
+            SIGNED_ORD,
+            json.dumps({"resource": f"/v1/orders/{OTHER}", "topic": "order"}).encode(),
+        ),
+        # a signature over no id at all, an order in the body
+        (
+            {"type": "order"},
+            {"x-signature": f"ts={TS_S},v1={V1_NO_ID}", "x-request-id": REQUEST_ID_2},
+            orders_webhook_body(),
+        ),
+    ],
+)
+def test_verify_event_refuses_an_id_the_signature_does_not_cover(query, headers, body):
+    """Only the query's data.id is signed: Mercado Pago's manifest template is
+    ``id:[data.id_url];request-id:[x-request-id_header];ts:[ts_header];``, on its
+    Webhooks page, where the origin of a notification is validated
+    (https://www.mercadopago.com.br/developers/en/docs/your-integrations/notifications/webhooks).
+    A valid signature for one id must not make another id named elsewhere trusted.
+    """
+    verify_notification(query, headers, SECRET, now=NOW)  # the HMAC itself is valid
+    event = parse_notification(query, headers, body)
+    with pytest.raises(InvalidSignature) as info:
+        verify_event(event, query, headers, SECRET, now=NOW)
+    assert info.value.reason == "other id"
+
+
+@pytest.mark.parametrize(
+    ("query", "body", "signed"),
+    [
+        ({"topic": "payment", "id": "456"}, b"", False),
+        (
+            {},
+            b'{"resource": "/merchant_orders/31415", "topic": "merchant_order"}',
+            False,
+        ),
+        ({"type": "payment", "data.id": "789"}, b"", True),
+        ({}, b'{"type": "topic_merchant_order_wh", "id": 24680}', True),
+        ({"type": "order", "data.id": ORD}, b"", True),
+        # Mercado Pago sends no IPN about an Orders API order: one must be signed
+        ({"topic": "order", "id": ORD}, b"", True),
+    ],
+)
+def test_every_webhook_must_be_signed_ipn_never_is(query, body, signed):
+    """Once the application has a secret signature, Mercado Pago sends it with every
+    Webhooks notification (news of 2024-01-11, "Webhooks Notifications Simulator and
+    Secret Signature", https://www.mercadopago.com.mx/developers/en/news/2024/01/11/Webhooks-Notifications-Simulator-and-Secret-Signature);
+    IPN has no x-signature (its IPN page, docs/qr-code/additional-content/
+    your-integrations/notifications/ipn). Legacy payment and merchant order
+    webhooks are webhooks too.
+    """
+    assert parse_notification(query, {}, body).must_be_signed is signed
