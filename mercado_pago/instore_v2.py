@@ -140,7 +140,7 @@ class InstoreV2Client:
             line["sku_number"] = str(item.code)
         return line
 
-    def create(self, req, idempotency_key):
+    def create(self, req, idempotency_key, *, body=None):
         """Put the order on the cashbox.
 
         v2 documents no idempotency header, so the key is checked (the caller must
@@ -149,7 +149,7 @@ class InstoreV2Client:
         leaves exactly one order, the same one.
         """
         check_idempotency_key(idempotency_key)
-        body = self.build_body(req)
+        body = self.build_body(req) if body is None else body
         self.session.request(
             "PUT",
             self._pos_path(req.external_pos_id, req.external_store_id),
@@ -413,6 +413,20 @@ class InstoreV2Client:
             else "approved",
             raw=refunds,
         )
+
+    def refund_status(self, ref, refund_ids, *, external_pos_id=None):
+        """What became of refunds answered "pending": "approved", "pending" or
+        "rejected", read from the refunds of the order's payments."""
+        wanted = {str(i) for i in refund_ids}
+        state = self.get(ref, external_pos_id=external_pos_id)
+        refunds = [
+            refund
+            for payment in state.raw.get("payments") or []
+            if payment.get("id")
+            for refund in self.payments.list_refunds(payment["id"])
+            if isinstance(refund, dict) and str(refund.get("id")) in wanted
+        ]
+        return refund_status(r.get("status") for r in refunds)
 
 
 def _sum(values):

@@ -33,7 +33,9 @@ __all__ = [
 class QrOrdersApi(Protocol):
     api: str
 
-    def create(self, req: QrOrderRequest, idempotency_key: str) -> QrOrderState: ...
+    def create(
+        self, req: QrOrderRequest, idempotency_key: str, *, body: dict | None = None
+    ) -> QrOrderState: ...
 
     def get(self, ref: str, *, external_pos_id: str | None = None) -> QrOrderState: ...
 
@@ -46,6 +48,10 @@ class QrOrdersApi(Protocol):
     def refund(
         self, ref: str, amount: Decimal | None, idempotency_key: str
     ) -> RefundResult: ...
+
+    def refund_status(
+        self, ref: str, refund_ids: list, *, external_pos_id: str | None = None
+    ) -> str: ...
 
 
 _MODES = {

@@ -200,10 +200,14 @@ class OrdersApiClient:
             line["external_code"] = str(item.code)[:EXTERNAL_CODE_MAX]
         return line
 
-    def create(self, req, idempotency_key):
-        """Create the order; a retry with the same key returns the same order."""
+    def create(self, req, idempotency_key, *, body=None):
+        """Create the order; a retry with the same key returns the same order.
+
+        `body` is the one `build_body` made for the first try, when there was
+        one: Mercado Pago answers 409 to a key reused with another body.
+        """
         check_idempotency_key(idempotency_key)
-        body = self.build_body(req)
+        body = self.build_body(req) if body is None else body
         answer = self.session.request(
             "POST", "/v1/orders", json=body, idempotency_key=idempotency_key
         )
@@ -330,6 +334,16 @@ class OrdersApiClient:
             status=status,
             raw=answer or {},
             state=state,
+        )
+
+    def refund_status(self, ref, refund_ids, *, external_pos_id=None):
+        """What became of refunds answered "pending": "approved", "pending" or
+        "rejected", read from the order's transactions.refunds."""
+        answer = self.session.request("GET", f"/v1/orders/{_order_id(ref)}")
+        wanted = {str(i) for i in refund_ids}
+        refunds = _list(_transactions(answer or {}).get("refunds"))
+        return refund_status(
+            r.get("status") for r in refunds if str(r.get("id")) in wanted
         )
 
     def _now(self):

@@ -487,11 +487,15 @@ def test_orders_api_settling_refund_is_pending_then_approved(emu):
     rest = shop.orders.refund(state.order_id, None, key())
     assert (rest.status, rest.amount) == ("pending", D("40.00"))
     assert rest.state.status == "refunded"
+    # Followed up by the refunds' ids, until Mercado Pago says how it ended.
+    assert shop.orders.refund_status(state.order_id, part.refund_ids) == "pending"
     emu.clock(6)
     final = shop.orders.get(state.order_id)
     statuses = [r["status"] for r in final.raw["transactions"]["refunds"]]
     assert statuses == ["processed", "processed"]
     assert final.refunded_amount == D("50.00")
+    assert shop.orders.refund_status(state.order_id, part.refund_ids) == "approved"
+    assert shop.orders.refund_status(state.order_id, ["REF-unknown"]) == "pending"
 
 
 def test_orders_api_cashbox_busy_and_old_orders(emu):
@@ -923,6 +927,7 @@ def test_v2_refunds(emu, site):
     first = shop.v2.refund(ref, part, key())
     assert first.status == "approved"
     assert first.amount == part
+    assert shop.v2.refund_status(ref, first.refund_ids) == "approved"
     state = shop.v2.get(ref)
     assert state.status == "partially_refunded"
     assert state.refunded_amount == part
