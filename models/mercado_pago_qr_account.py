@@ -4,10 +4,11 @@ import secrets
 import threading
 from contextlib import contextmanager
 from datetime import timedelta
+from urllib.parse import urlsplit
 
 import psycopg2
 
-from odoo import api, fields, models
+from odoo import api, fields, models, modules, tools
 from odoo.exceptions import UserError, ValidationError
 from odoo.tools import SQL
 
@@ -26,6 +27,11 @@ from ..mercado_pago import ValidationError as MpValidationError
 _logger = logging.getLogger(__name__)
 
 DEFAULT_API_BASE_URL = "https://api.mercadopago.com"
+# The API base URL is Mercado Pago's API over https, nothing else (it gets the
+# access token and the server fetches what it answers). Another URL (the
+# emulator on loopback) is taken only when a Settings administrator sets this
+# system parameter to 1, or while Odoo runs tests.
+ALLOW_CUSTOM_API_URL_PARAM = "pos_mercado_pago_qr.allow_custom_api_url"
 WEBHOOK_ROUTE = "/pos_mercado_pago_qr/notify"
 # Not secret: Odoo's own Mercado Pago platform id, as core pos_mercado_pago sends it.
 PLATFORM_ID = "dev_cdf1cfac242111ef9fdebe8d845d0987"
@@ -36,6 +42,11 @@ HEALTH_SECONDS = 5
 # One requests.Session per account and token in each worker, for keep-alive.
 _SESSIONS = {}
 _SESSIONS_LOCK = threading.Lock()
+
+
+def _running_tests():
+    """Odoo runs tests: the emulator stands for Mercado Pago."""
+    return bool(tools.config["test_enable"] or modules.module.current_test)
 
 
 def _site_selection(_model):
@@ -89,7 +100,9 @@ class MercadoPagoQrAccount(models.Model):
         string="API base URL",
         required=True,
         default=DEFAULT_API_BASE_URL,
-        help="Mercado Pago's API. Change it only to point at a Mercado Pago emulator.",
+        help="Mercado Pago's API, https://api.mercadopago.com. Another URL (a "
+        "Mercado Pago emulator) is accepted only when a Settings administrator sets "
+        "the system parameter pos_mercado_pago_qr.allow_custom_api_url to 1.",
     )
     api_mode = fields.Selection(
         [("orders", "Orders API"), ("v2", "Legacy in-store orders v2")],
@@ -211,6 +224,60 @@ class MercadoPagoQrAccount(models.Model):
                     )
                 )
 
+    @api.constrains("api_base_url")
+    def _check_api_base_url(self):
+        for account in self:
+            message = account._api_base_url_problem(account.api_base_url)
+            if message:
+                raise ValidationError(message)
+
+    def _api_base_url_problem(self, url):
+        """Why `url` may not be this account's API base URL, or None.
+
+        Mercado Pago's API over https always; any other http(s) URL only when
+        the system parameter ALLOW_CUSTOM_API_URL_PARAM is set, or in tests.
+        """
+        try:
+            parts = urlsplit(url or "")
+            port = parts.port
+        except ValueError:
+            parts, port = None, None
+        plain = bool(
+            parts
+            and parts.hostname
+            and not parts.username
+            and not parts.password
+            and not parts.query
+            and not parts.fragment
+        )
+        if (
+            plain
+            and parts.scheme == "https"
+            and parts.hostname == urlsplit(DEFAULT_API_BASE_URL).hostname
+            and port in (None, 443)
+            and parts.path in ("", "/")
+        ):
+            return None
+        param = (
+            self.env["ir.config_parameter"].sudo().get_param(ALLOW_CUSTOM_API_URL_PARAM)
+        )
+        allowed = str(param or "").strip().lower() in ("1", "true", "yes")
+        if not (allowed or _running_tests()):
+            return self.env._(
+                "The API base URL of a Mercado Pago account must be %(url)s. Another "
+                "URL (a Mercado Pago emulator) is accepted only when a Settings "
+                "administrator sets the system parameter %(param)s to 1.",
+                url=DEFAULT_API_BASE_URL,
+                param=ALLOW_CUSTOM_API_URL_PARAM,
+            )
+        if not plain or parts.scheme not in ("http", "https"):
+            return self.env._(
+                "The API base URL %(url)s is not an http(s) address without user, "
+                "query or fragment.",
+                url=url or "",
+            )
+        return None
+
     # -- talking to Mercado Pago ----------------------------------------------
 
     def _mp_session(self):
@@ -225,6 +292,11 @@ class MercadoPagoQrAccount(models.Model):
                 )
             )
         base_url = (self.api_base_url or DEFAULT_API_BASE_URL).rstrip("/")
+        if base_url != DEFAULT_API_BASE_URL:
+            # Also for a row written around the ORM, or a parameter unset since.
+            problem = self._api_base_url_problem(base_url)
+            if problem:
+                raise UserError(problem)
         key = (self.id, base_url, hashlib.sha256(token.encode()).hexdigest())
         with _SESSIONS_LOCK:
             session = _SESSIONS.get(key)
@@ -335,6 +407,7 @@ class MercadoPagoQrAccount(models.Model):
     def action_test_connection(self):
         """Read GET /users/me and give a clear verdict."""
         self.ensure_one()
+        self.check_access("write")
         try:
             with self._mp_errors(self.env._("the connection test")):
                 me = self._catalog().users_me()
@@ -449,12 +522,14 @@ class MercadoPagoQrAccount(models.Model):
             _logger.debug("Webhook health not updated: %s", error)
 
     def action_regenerate_webhook_token(self):
+        self.check_access("write")
         for account in self:
             account.sudo().webhook_token = secrets.token_urlsafe(24)
 
     def action_import_from_mercado_pago(self):
         """Import the account's stores and cashboxes, matched by external id."""
         self.ensure_one()
+        self.check_access("write")
         user_id = self._require_user_id()
         catalog = self._catalog()
         Store = self.env["mercado.pago.qr.store"]

@@ -13,7 +13,7 @@ import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
-from decimal import Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 import psycopg2
 import qrcode
@@ -48,7 +48,10 @@ BUS_CHANNEL = "MERCADO_PAGO_QR"
 OPEN_STATES = ("new", "waiting", "cancelling")
 # States a notification makes us re-read Mercado Pago in: open ones, and closed
 # unpaid ones that money may still reach. The others are final.
-REREAD_STATES = (*OPEN_STATES, "cancelled", "expired", "rejected", "failed")
+# States whose order the cron reads again after they closed, until Mercado
+# Pago's order is final: money may still reach it.
+FOLLOWED_STATES = ("cancelled", "expired", "rejected", "forced")
+REREAD_STATES = (*OPEN_STATES, *FOLLOWED_STATES, "failed")
 # States in which the customer's money reached the seller.
 MONEY_STATES = ("paid", "late", "review")
 NOT_READ = object()  # the cron's step has not read the order yet
@@ -91,6 +94,7 @@ PUSH_ATTEMPT_FIELDS = [
     "operation_number",
     "qr_data",
     "paid_at",
+    "push_body",
 ]
 
 
@@ -221,12 +225,17 @@ class MercadoPagoQrAttempt(models.Model):
     forced_at = fields.Datetime(readonly=True)
     # Large and read by hand only: not loaded with the row (prefetch=False)
     # by the notifications, the POS and the cron, which read the row often.
+    # Mercado Pago's answers carry the payer's e-mail and identification.
     last_payload = fields.Text(
-        readonly=True, prefetch=False, help="Mercado Pago's last answer."
+        readonly=True,
+        prefetch=False,
+        groups="point_of_sale.group_pos_manager",
+        help="Mercado Pago's last answer.",
     )
-    # What the order was built from, so a retry sends the very same request
-    # (Mercado Pago answers 409 to a reused idempotency key with another body).
-    push_lines = fields.Text(readonly=True, prefetch=False)
+    # The body sent with the idempotency key, replayed as it is on every retry:
+    # Mercado Pago answers 409 to a reused key with another body, and product
+    # names or the user's language may have changed since.
+    push_body = fields.Text(readonly=True, prefetch=False)
     # The push failed in a way that may still have created the order: it is
     # looked up and closed later, so nothing is paid behind the cashier's back.
     push_unknown = fields.Boolean(readonly=True)
@@ -238,6 +247,9 @@ class MercadoPagoQrAttempt(models.Model):
     # False until Mercado Pago's fee was read: the cron reads it again.
     fee_known = fields.Boolean(readonly=True, index=True)
     refunded_minor = fields.Integer(compute="_compute_refunded_minor", store=True)
+    # Paid less every refund asked and not failed. Stored: each refund writes
+    # the attempt's row, on which two refunds of one payment queue.
+    refundable_minor = fields.Integer(compute="_compute_refunded_minor", store=True)
     # For the accountant's views (stored, so they pivot); the minor units above
     # stay the source of truth.
     gross = fields.Monetary(compute="_compute_money", store=True)
@@ -261,13 +273,15 @@ class MercadoPagoQrAttempt(models.Model):
         "unique(external_reference)", "The external reference must be unique."
     )
 
-    @api.depends("refund_ids.state", "refund_ids.amount_minor")
+    @api.depends("paid_minor", "refund_ids.state", "refund_ids.amount_minor")
     def _compute_refunded_minor(self):
         for attempt in self:
+            refunds = attempt.refund_ids
             attempt.refunded_minor = sum(
-                attempt.refund_ids.filtered(lambda r: r.state == "done").mapped(
-                    "amount_minor"
-                )
+                refunds.filtered(lambda r: r.state == "done").mapped("amount_minor")
+            )
+            attempt.refundable_minor = attempt.paid_minor - sum(
+                refunds.filtered(lambda r: r.state != "failed").mapped("amount_minor")
             )
 
     @api.depends("paid_minor", "fee_minor", "refunded_minor", "currency_id", "state")
@@ -298,10 +312,39 @@ class MercadoPagoQrAttempt(models.Model):
     # -- helpers ---------------------------------------------------------------
 
     def _amount_to_minor(self, amount):
+        """A refund's amount, negative from the POS, positive from a manager."""
+        number = _number(amount)
+        return self._charge_minor(
+            None if number is None else abs(number), self.currency_id
+        )
+
+    @api.model
+    def _charge_minor(self, amount, currency):
+        """`amount` in Mercado Pago's minor units of `currency`. An amount
+        Mercado Pago cannot charge exactly (cents of COP or CLP, which Mercado
+        Pago charges in whole units) is refused before anything is sent, never
+        rounded away: the POS line and Mercado Pago must say the same."""
         number = _number(amount)
         if number is None:
             raise UserError(self.env._("The amount is not a number."))
-        return to_minor_units(abs(number), self.currency_id.name)
+        # The POS sends a float's text: its noise ends at Odoo's decimals.
+        number = number.quantize(
+            Decimal(1).scaleb(-currency.decimal_places), rounding=ROUND_HALF_UP
+        )
+        if quantize(number, currency.name) != number:
+            step = from_minor_units(1, currency.name)
+            raise UserError(
+                self.env._(
+                    "Mercado Pago charges %(currency)s in steps of %(step)s, so it "
+                    "cannot charge %(amount)s exactly. Ask a manager to set a cash "
+                    "rounding of %(step)s for all payment methods on this Point of "
+                    "Sale, or take this amount another way.",
+                    currency=currency.name,
+                    step=step,
+                    amount=number,
+                )
+            )
+        return to_minor_units(number, currency.name)
 
     def _decimal(self, minor):
         return from_minor_units(minor, self.currency_id.name)
@@ -377,11 +420,19 @@ class MercadoPagoQrAttempt(models.Model):
         if state in MONEY_STATES and not self.paid_at:
             vals["paid_at"] = fields.Datetime.now()
         changed = state != self.state
+        if changed and state == "forced":
+            vals.update(forced_by_id=self.env.uid, forced_at=fields.Datetime.now())
+        confirmed = changed and self.state == "forced" and state == "paid"
         self.write(vals)
         if changed and state in MONEY_STATES:
             self._fetch_fee()
-        if changed and state in ("late", "review"):
+        if changed and state in ("late", "review", "forced"):
             self._needs_attention()
+        if confirmed:
+            self.resolution_note = self.env._(
+                "Mercado Pago confirmed the payment after it was forced done."
+            )
+            self.action_mark_resolved()
         # "waiting" only ever answers the POS's own push RPC, and the cron's
         # closings reach a POS still asking by its polling.
         quiet = state == "waiting" or (
@@ -421,11 +472,8 @@ class MercadoPagoQrAttempt(models.Model):
                     mp=site.currency,
                 )
             )
-        amount = _number(payload.get("amount"))
-        if amount is None:
-            raise UserError(self.env._("The amount to charge is not a number."))
-        amount = quantize(amount, code)
-        if amount <= 0:
+        amount_minor = self._charge_minor(payload.get("amount"), currency)
+        if amount_minor <= 0:
             raise UserError(self.env._("A Mercado Pago QR charge must be positive."))
         line_uuid = str(payload.get("line_uuid") or "")[:64]
         if not line_uuid:
@@ -436,13 +484,15 @@ class MercadoPagoQrAttempt(models.Model):
             [
                 ("state", "in", OPEN_STATES),
                 "|",
+                "&",
                 ("line_uuid", "=", line_uuid),
+                ("config_id", "=", config.id),
                 ("cashbox_id", "=", cashbox.id),
             ],
             ["line_uuid", "amount_minor"],
         )
         existing = open_attempts.filtered(lambda a: a.line_uuid == line_uuid)[:1]
-        if existing and existing.amount_minor == to_minor_units(amount, code):
+        if existing and existing.amount_minor == amount_minor:
             # The POS asked twice (a retried RPC): same line, same attempt.
             return existing
         expiry = method.mp_qr_expiry_minutes or DEFAULT_EXPIRY_MINUTES
@@ -459,10 +509,9 @@ class MercadoPagoQrAttempt(models.Model):
             "order_uuid": payload.get("order_uuid"),
             "line_uuid": line_uuid,
             "currency_id": currency.id,
-            "amount_minor": to_minor_units(amount, code),
+            "amount_minor": amount_minor,
             "expires_at": fields.Datetime.now() + timedelta(minutes=expiry),
             "expiry_seconds": expiry * 60,
-            "push_lines": json.dumps(_clean_lines(payload.get("lines") or [])),
             "message": self.env._("Sending the order to Mercado Pago..."),
             # Unique without the row's id, so the row is one INSERT.
             "external_reference": make_external_reference(
@@ -471,6 +520,7 @@ class MercadoPagoQrAttempt(models.Model):
             "next_check_at": self._schedule_next_check(),
             # Nothing received yet: given, so no compute runs on the push.
             "refunded_minor": 0,
+            "refundable_minor": 0,
             "gross": 0,
             "fee": 0,
             "net": 0,
@@ -489,9 +539,10 @@ class MercadoPagoQrAttempt(models.Model):
             .create(vals)
             .with_env(self.env)
         )
-        request = attempt._order_request()
+        request = attempt._order_request(_clean_lines(payload.get("lines") or []))
         # Read before the commit, which empties the cache.
         client = attempt._client()
+        attempt.push_body = json.dumps(client.build_body(request))
         # Commit point: the attempt and its idempotency key exist before the call.
         self.env.cr.commit()  # pylint: disable=invalid-commit
         for other in open_attempts:
@@ -504,10 +555,15 @@ class MercadoPagoQrAttempt(models.Model):
         attempt._push(request, client)
         return attempt
 
-    def _order_request(self):
-        """The Mercado Pago order, built here from the order lines' products."""
+    def _sent_body(self):
+        """The body of the first push, None for an attempt made before it was
+        kept (the client builds it again)."""
+        return json.loads(self.push_body) if self.push_body else None
+
+    def _order_request(self, lines=()):
+        """The Mercado Pago order, built here from the order lines' products.
+        A retry passes no lines: the body it sends is `push_body`."""
         code = self.currency_id.name
-        lines = json.loads(self.push_lines or "[]")
         amount = self._decimal(self.amount_minor)
         products = (
             self.env["product.product"]
@@ -564,7 +620,9 @@ class MercadoPagoQrAttempt(models.Model):
         client = client or self._client()
         started = time.monotonic()
         try:
-            remote = client.create(request, self.idempotency_key)
+            remote = client.create(
+                request, self.idempotency_key, body=self._sent_body()
+            )
         except UnavailableError as error:
             self.push_unknown = error.unknown_outcome
             self._record(
@@ -704,7 +762,9 @@ class MercadoPagoQrAttempt(models.Model):
             if self.api_mode == "orders" and not self.mp_order_id:
                 # The same key returns the order if it was created.
                 remote = self._client().create(
-                    self._order_request(), self.idempotency_key
+                    self._order_request(),
+                    self.idempotency_key,
+                    body=self._sent_body(),
                 )
                 self.mp_order_id = remote.order_id
             remote = self._client().cancel(
@@ -719,6 +779,29 @@ class MercadoPagoQrAttempt(models.Model):
         self.push_unknown = False
         if remote.money_received:
             self._apply_remote(remote, fields.Datetime.now())
+
+    def _forced_message(self):
+        return self.env._(
+            "Forced done by %(user)s without Mercado Pago's confirmation.",
+            user=self.env.user.name,
+        )
+
+    def _force_done(self):
+        """Odoo's Force done: re-read, close the order at Mercado Pago so nobody
+        pays it afterwards, then record the line as forced, for a manager to
+        check; the cron reads it again until Mercado Pago's order is closed."""
+        self.ensure_one()
+        if not self._lock():
+            raise UserError(
+                self.env._("This payment is being checked right now; try again.")
+            )
+        self._settle()
+        if self.state in OPEN_STATES:
+            self._cancel_remote(reason="forced")
+        if self.state in (*OPEN_STATES, "rejected", "expired"):
+            # Mercado Pago could not be reached, or the order had closed unpaid.
+            self._record("forced", message=self._forced_message())
+        return self
 
     def _expired_message(self):
         return self.env._(
@@ -747,7 +830,8 @@ class MercadoPagoQrAttempt(models.Model):
                         code=code,
                     ),
                 )
-            elif self.state in OPEN_STATES:
+            elif self.state in (*OPEN_STATES, "forced"):
+                # Forced done lines were recorded as paid: now they are.
                 self._record(
                     "paid",
                     remote,
@@ -813,7 +897,7 @@ class MercadoPagoQrAttempt(models.Model):
             {"fee_minor": to_minor_units(fee, self.currency_id.name), "fee_known": True}
         )
 
-    def _needs_attention(self):
+    def _needs_attention(self, note=None):
         """Money nobody is waiting for: an item and an activity for managers."""
         managers = self.env.ref("point_of_sale.group_pos_manager").all_user_ids
         manager = managers.filtered(lambda u: self.company_id in u.company_ids)[:1]
@@ -823,7 +907,7 @@ class MercadoPagoQrAttempt(models.Model):
                 attempt.activity_schedule(
                     "mail.mail_activity_data_todo",
                     summary=self.env._("Mercado Pago QR payment to handle"),
-                    note=attempt.message,
+                    note=note or attempt.message,
                     user_id=manager.id,
                 )
 
@@ -885,7 +969,7 @@ class MercadoPagoQrAttempt(models.Model):
             ("push_unknown", "=", True),
             "&",
             "&",
-            ("state", "in", ("cancelled", "expired", "rejected")),
+            ("state", "in", FOLLOWED_STATES),
             ("closed_verified", "=", False),
             ("write_date", "<", grace),
         ]
@@ -896,7 +980,18 @@ class MercadoPagoQrAttempt(models.Model):
         run, rows locked with SKIP LOCKED so a webhook never waits on the cron,
         progress committed batch by batch; Retry-After stops the run."""
         now = fields.Datetime.now()
-        ids = self.search(self._reconcile_domain(now), order="id").ids
+        domain = self._reconcile_domain(now)
+        # One account the cron cannot use (no token, an API URL refused) is
+        # skipped, logged once and shown on its form; the others go on.
+        checked = {}
+        groups = self._read_group(domain, ["account_id"])
+        skipped = self._cron_skip_accounts(
+            self.env["mercado.pago.qr.account"].browse([a.id for (a,) in groups if a]),
+            checked,
+        )
+        if skipped:
+            domain = [*domain, ("account_id", "not in", skipped.ids)]
+        ids = self.search(domain, order="id").ids
         cron = self.with_context(mp_qr_cron=True)
         done = 0
         for start in range(0, len(ids), batch_size):
@@ -915,21 +1010,78 @@ class MercadoPagoQrAttempt(models.Model):
             )
             if time_left <= 0:
                 return done  # the next run goes on where this one stopped
-        self._retry_fees()
-        self.env["mercado.pago.qr.refund"].search(
-            [("state", "=", "new")]
-        )._retry_pending()
+        self._retry_fees(checked=checked)
+        refunds = self.env["mercado.pago.qr.refund"].search(
+            [("state", "in", ("new", "pending"))]
+        )
+        skipped = self._cron_skip_accounts(refunds.attempt_id.account_id, checked)
+        refunds -= refunds.filtered(lambda r: r.attempt_id.account_id in skipped)
+        refunds._follow_up()
         return done
 
     @api.model
-    def _retry_fees(self, limit=500):
+    def _cron_skip_accounts(self, accounts, checked):
+        """The accounts among `accounts` the cron cannot talk to Mercado Pago
+        with. `checked` ({account id: problem or None}) lives for one run, so
+        each bad account is logged once per run, not once per attempt."""
+        skipped = accounts.browse()
+        for account in accounts:
+            if account.id not in checked:
+                checked[account.id] = self._cron_account_problem(account)
+            if checked[account.id]:
+                skipped |= account
+        return skipped
+
+    @api.model
+    def _cron_account_problem(self, account):
+        try:
+            account._mp_session()
+        except UserError as error:
+            problem = str(error)
+        else:
+            return None
+        _logger.warning(
+            "Reconciliation skips the Mercado Pago account %s (id %s): %s",
+            account.name,
+            account.id,
+            problem,
+        )
+        message = self.env._(
+            "The reconciliation skipped this account: %(problem)s",
+            problem=problem,
+        )
+        if account.connection_state != "failed" or account.connection_message != (
+            message
+        ):
+            try:
+                with self.env.cr.savepoint():
+                    account.sudo().write(
+                        {
+                            "connection_state": "failed",
+                            "connection_message": message,
+                            "connection_checked_at": fields.Datetime.now(),
+                        }
+                    )
+            except psycopg2.errors.SerializationFailure:
+                account.invalidate_recordset()  # written elsewhere: next run
+        return problem
+
+    @api.model
+    def _retry_fees(self, limit=500, checked=None):
         """Fees whose read failed when the money arrived: read them again, so
         the net matches Mercado Pago's deposit."""
-        for attempt in self.search(
+        attempts = self.search(
             [("state", "in", MONEY_STATES), ("fee_known", "=", False)], limit=limit
-        ):
-            with self.env.cr.savepoint():
-                attempt._fetch_fee()
+        )
+        skipped = self._cron_skip_accounts(
+            attempts.account_id, {} if checked is None else checked
+        )
+        for attempt in attempts.filtered(lambda a: a.account_id not in skipped):
+            try:
+                with self.env.cr.savepoint():
+                    attempt._fetch_fee()
+            except UserError as error:
+                _logger.info("Attempt %s: fee not read: %s", attempt.id, error)
 
     def _lock_skip_locked(self, ids):
         """The rows of `ids` nobody else holds, locked; the others are being
@@ -975,12 +1127,17 @@ class MercadoPagoQrAttempt(models.Model):
             except psycopg2.errors.SerializationFailure:
                 self.env.invalidate_all()
                 continue
+            except UserError as error:
+                # Its account became unusable during the run: the next run
+                # skips it (and says so on the account's form).
+                _logger.info("Attempt %s: not reconciled: %s", attempt.id, error)
+                continue
             moved += 1
         return moved
 
     def _reconcile_reads(self, now):
         """Whether the cron's step for this attempt starts with one read."""
-        if self.state in ("cancelled", "expired", "rejected"):
+        if self.state in FOLLOWED_STATES:
             return True
         if self.state not in ("waiting", "cancelling"):
             return False  # "new" and "failed" find their order by its key
@@ -989,14 +1146,17 @@ class MercadoPagoQrAttempt(models.Model):
     def _read_many(self, readers):
         """Read these attempts' orders, a few at a time: Mercado Pago's round
         trips add up over thousands of attempts. {id: remote, None or error}."""
-        jobs = {
-            attempt.id: (
-                attempt._client(),
+        jobs = {}
+        for attempt in self:
+            try:
+                client = attempt._client()
+            except UserError:
+                continue  # not read: the attempt's own step says why
+            jobs[attempt.id] = (
+                client,
                 attempt._remote_ref(),
                 attempt.cashbox_id.external_id,
             )
-            for attempt in self
-        }
 
         def read(job):
             client, ref, external_pos_id = job
@@ -1016,12 +1176,20 @@ class MercadoPagoQrAttempt(models.Model):
     def _reconcile_one(self, now, remote=NOT_READ):
         """The cron's step for one locked attempt; `remote` is its order as
         just read (None if the read failed), or NOT_READ."""
-        if self.state in ("cancelled", "expired", "rejected"):
+        if self.state in FOLLOWED_STATES:
             if remote is NOT_READ:
                 remote = self._read_remote()
-            if remote is not None:
-                self.closed_verified = True
-                self._apply_remote(remote, now)
+            if remote is None:
+                return
+            self._apply_remote(remote, now)
+            if self.state == "forced" and not remote.is_final:
+                # Force done could not close it at Mercado Pago: again, so
+                # nobody pays a line the cashier already recorded.
+                remote = self._cancel_remote(reason="forced", reread=False)
+            # A forced line is read until Mercado Pago's order is final.
+            self.closed_verified = self.state != "forced" or bool(
+                remote and remote.is_final
+            )
             return
         if self.state in OPEN_STATES and self.expires_at and now > self.expires_at:
             # Past its expiry: close it at Mercado Pago, keep any money.
@@ -1057,16 +1225,21 @@ class MercadoPagoQrAttempt(models.Model):
     # -- cancel ---------------------------------------------------------------
 
     def _cancel_remote(self, reason="cashier", reread=True):
-        """Ask Mercado Pago to cancel, then trust only the re-read.
+        """Ask Mercado Pago to cancel, then trust only the re-read; returns the
+        order as Mercado Pago then reports it (None when it was not reached).
 
         Without `reread` (the cron, which has just read the order), a failed
         cancel leaves the attempt for the next run instead of reading again.
         """
         self.ensure_one()
-        if self.state not in OPEN_STATES:
+        if self.state not in (*OPEN_STATES, "forced"):
             return
         messages = {
             "cashier": self.env._("Cancelled by the cashier."),
+            # The cron closing a forced order keeps who forced it.
+            "forced": self.message
+            if self.state == "forced"
+            else self._forced_message(),
             "expired": self._expired_message(),
             "rejected": self.env._(
                 "Mercado Pago rejected the customer's payment. Ask the customer to "
@@ -1075,9 +1248,11 @@ class MercadoPagoQrAttempt(models.Model):
             "cleared": self.env._("Replaced by a newer order on the same QR."),
             "replaced": self.env._("Replaced by a newer order on the same QR."),
         }
-        final_state = {"rejected": "rejected", "expired": "expired"}.get(
-            reason, "cancelled"
-        )
+        final_state = {
+            "rejected": "rejected",
+            "expired": "expired",
+            "forced": "forced",
+        }.get(reason, "cancelled")
         if not self.mp_order_id and self.api_mode == "orders":
             # Never reached Mercado Pago (or unknown): the same key finds it.
             try:
@@ -1109,8 +1284,9 @@ class MercadoPagoQrAttempt(models.Model):
                 return
         if remote.money_received:
             self._apply_remote(remote, fields.Datetime.now())
-            return
+            return remote
         self._record(final_state, remote, messages[reason])
+        return remote
 
     # -- for the POS ----------------------------------------------------------
 

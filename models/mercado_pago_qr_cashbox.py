@@ -136,6 +136,7 @@ class MercadoPagoQrCashbox(models.Model):
 
     def action_sync(self):
         """Create or update the cashboxes in Mercado Pago, then fetch their QR."""
+        self.check_access("write")
         for cashbox in self:
             account = cashbox.account_id
             account._require_user_id()
@@ -221,6 +222,7 @@ class MercadoPagoQrCashbox(models.Model):
     def action_print_sticker(self):
         """Download Mercado Pago's printable template for the counter."""
         self.ensure_one()
+        self.check_access("write")
         if not self.template_pdf:
             if not self.mp_pos_id:
                 self.action_sync()
@@ -242,6 +244,7 @@ class MercadoPagoQrCashbox(models.Model):
         }
 
     def action_delete_in_mercado_pago(self):
+        self.check_access("write")
         for cashbox in self.filtered("mp_pos_id"):
             what = self.env._("the cashbox %(cashbox)s", cashbox=cashbox.name)
             with cashbox.account_id._mp_errors(what):

@@ -9,6 +9,8 @@ import logging
 import uuid
 from datetime import timedelta
 
+import psycopg2
+
 from odoo import api, fields, models
 from odoo.exceptions import UserError
 
@@ -82,12 +84,7 @@ class MercadoPagoQrRefund(models.Model):
             )
         if amount_minor <= 0:
             raise UserError(self.env._("The refund amount must be positive."))
-        done = sum(
-            attempt.refund_ids.filtered(
-                lambda r: r.state in ("new", "done", "pending")
-            ).mapped("amount_minor")
-        )
-        left = attempt.paid_minor - done
+        left = attempt.refundable_minor
         code = attempt.currency_id.name
         if amount_minor > left:
             raise UserError(
@@ -123,26 +120,60 @@ class MercadoPagoQrRefund(models.Model):
     # -- the refund ---------------------------------------------------------------
 
     @api.model
-    def _request(self, attempt, amount_minor, line_uuid=None):
-        """Store the refund and its key, commit, then ask Mercado Pago.
+    def _request_in_own_cursor(self, attempt, amount_minor, line=None):
+        """Refund `attempt` in a transaction of its own, which starts at the
+        attempt's row lock; returns the refund as the POS sees it.
 
-        Must run in a cursor of its own (the callers open one): the commit
-        makes the key survive whatever happens to the call.
+        The caller's rights were checked. Two refunds of one payment queue on
+        the lock; once the first has committed (it writes the attempt's row),
+        the second's snapshot is stale, so it looks again in a new transaction
+        and sees the first: the duplicate and limit checks never read a
+        snapshot taken before the lock.
         """
-        if line_uuid:
+        for _look in range(3):
+            try:
+                with self.env.registry.cursor() as cr:
+                    env = self.env(cr=cr, su=True)
+                    refund = env[self._name]._request(
+                        env[attempt._name].browse(attempt.id),
+                        amount_minor,
+                        env["pos.payment"].browse(line.id) if line else None,
+                    )
+                    return refund._to_pos()
+            except psycopg2.errors.SerializationFailure:
+                continue
+        raise UserError(
+            self.env._("This payment is being refunded right now; try again.")
+        )
+
+    @api.model
+    def _request(self, attempt, amount_minor, line=None):
+        """Lock the attempt, check, store the refund and its key, commit, then
+        ask Mercado Pago. Runs in the cursor `_request_in_own_cursor` opens:
+        the commit makes the key survive whatever happens to the call."""
+        if not attempt._lock():
+            raise UserError(
+                self.env._("This payment is being handled right now; try again.")
+            )
+        if line:
             existing = self.search(
-                [("line_uuid", "=", line_uuid), ("state", "!=", "failed")], limit=1
+                [
+                    ("line_uuid", "=", line.uuid),
+                    ("attempt_id", "=", attempt.id),
+                    ("state", "!=", "failed"),
+                ],
+                limit=1,
             )
             if existing:
                 # The POS asked again for the same line: same refund, same key.
                 return existing._send() if existing.state == "new" else existing
-        attempt._lock()
         self._check_refundable(attempt, amount_minor)
         refund = self.create(
             {
                 "attempt_id": attempt.id,
                 "amount_minor": amount_minor,
-                "line_uuid": line_uuid,
+                "line_uuid": line and line.uuid,
+                "pos_payment_id": line and line.id,
                 "message": self.env._("Sending the refund to Mercado Pago..."),
             }
         )
@@ -193,23 +224,74 @@ class MercadoPagoQrRefund(models.Model):
                 }
             )
             return self
+        done = result.status == "approved"
         self.write(
             {
-                "state": "done" if result.status == "approved" else "pending",
+                "state": "done" if done else "pending",
                 "mp_refund_ids": ",".join(str(i) for i in result.refund_ids) or False,
                 "message": self.env._(
                     "Refunded %(amount)s %(currency)s through Mercado Pago.",
                     amount=amount,
                     currency=code,
+                )
+                if done
+                else self.env._(
+                    "Mercado Pago is processing the refund of %(amount)s %(currency)s.",
+                    amount=amount,
+                    currency=code,
                 ),
             }
         )
+        # The refund order's line, already saved by the POS, takes its ids.
+        self.pos_payment_id._mp_qr_link_refunds()
         return self
 
-    def _retry_pending(self):
-        """The cron re-sends refunds whose answer was lost, with their own key."""
-        for refund in self.filtered(lambda r: r.state == "new"):
-            refund._send()
+    def _follow_up(self):
+        """The cron: a refund whose answer was lost is sent again with its own
+        key; one Mercado Pago took as pending is read until it is done or
+        failed, and a failed one is shown to a manager."""
+        for refund in self:
+            if refund.state == "new":
+                refund._send()
+            elif refund.state == "pending":
+                refund._read_status()
+
+    def _read_status(self):
+        attempt = self.attempt_id
+        try:
+            status = attempt._client().refund_status(
+                attempt._remote_ref(),
+                (self.mp_refund_ids or "").split(","),
+                external_pos_id=attempt.cashbox_id.external_id,
+            )
+        except MercadoPagoError as error:
+            _logger.info("Refund %s: status not read: %s", self.id, error)
+            return
+        amount = from_minor_units(self.amount_minor, self.currency_id.name)
+        if status == "approved":
+            self.write(
+                {
+                    "state": "done",
+                    "message": self.env._(
+                        "Refunded %(amount)s %(currency)s through Mercado Pago.",
+                        amount=amount,
+                        currency=self.currency_id.name,
+                    ),
+                }
+            )
+        elif status == "rejected":
+            self.write(
+                {
+                    "state": "failed",
+                    "message": self.env._(
+                        "Mercado Pago did not complete the refund of %(amount)s "
+                        "%(currency)s: the customer has not been paid back.",
+                        amount=amount,
+                        currency=self.currency_id.name,
+                    ),
+                }
+            )
+            attempt._needs_attention(note=self.message)
 
     def _to_pos(self):
         self.ensure_one()

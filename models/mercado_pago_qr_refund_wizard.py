@@ -4,8 +4,12 @@ from odoo import api, fields, models
 class MercadoPagoQrRefundWizard(models.TransientModel):
     _name = "mercado.pago.qr.refund.wizard"
     _description = "Refund a Mercado Pago QR payment"
+    _check_company_auto = True
 
-    attempt_id = fields.Many2one("mercado.pago.qr.attempt", required=True)
+    attempt_id = fields.Many2one(
+        "mercado.pago.qr.attempt", required=True, check_company=True
+    )
+    company_id = fields.Many2one(related="attempt_id.company_id")
     currency_id = fields.Many2one(related="attempt_id.currency_id")
     amount = fields.Monetary(required=True)
 
@@ -23,16 +27,13 @@ class MercadoPagoQrRefundWizard(models.TransientModel):
     def action_refund(self):
         """Store the refund and its key in a transaction of its own, then send."""
         self.ensure_one()
-        attempt_id = self.attempt_id.id
-        with self.env.registry.cursor() as cr:
-            # sudo: refunds are server records; the manager's right to refund
-            # was checked on this wizard.
-            env = self.env(cr=cr, su=True)
-            attempt = env["mercado.pago.qr.attempt"].browse(attempt_id)
-            refund = env["mercado.pago.qr.refund"]._request(
-                attempt, attempt._amount_to_minor(self.amount)
-            )
-            result = refund._to_pos()
+        # The caller's own rights and record rules (company) on the payment,
+        # before anything runs as superuser.
+        self.attempt_id.check_access("write")
+        attempt = self.attempt_id
+        result = self.env["mercado.pago.qr.refund"]._request_in_own_cursor(
+            attempt, attempt._amount_to_minor(self.amount)
+        )
         kind = {"done": "success", "failed": "danger"}.get(result["state"], "warning")
         return {
             "type": "ir.actions.client",

@@ -10,8 +10,11 @@ class MercadoPagoQrRegisterWizard(models.TransientModel):
 
     _name = "mercado.pago.qr.register.wizard"
     _description = "Register a late Mercado Pago QR payment in an open session"
+    _check_company_auto = True
 
-    attempt_id = fields.Many2one("mercado.pago.qr.attempt", required=True)
+    attempt_id = fields.Many2one(
+        "mercado.pago.qr.attempt", required=True, check_company=True
+    )
     company_id = fields.Many2one(related="attempt_id.company_id")
     payment_method_id = fields.Many2one(related="attempt_id.payment_method_id")
     currency_id = fields.Many2one(related="attempt_id.currency_id")
@@ -50,6 +53,8 @@ class MercadoPagoQrRegisterWizard(models.TransientModel):
     def action_register(self):
         self.ensure_one()
         attempt = self.attempt_id
+        # The caller's rights and record rules on the payment, before sudo.
+        attempt.check_access("write")
         if attempt.state not in ("late", "review") or attempt.resolution != (
             "attention"
         ):

@@ -171,6 +171,7 @@ class MercadoPagoQrStore(models.Model):
 
     def action_sync(self):
         """Create or update the stores in Mercado Pago."""
+        self.check_access("write")
         for store in self:
             account = store.account_id
             user_id = account._require_user_id()
@@ -221,6 +222,7 @@ class MercadoPagoQrStore(models.Model):
 
     def action_create_cashboxes(self):
         self.ensure_one()
+        self.check_access("write")
         return {
             "type": "ir.actions.act_window",
             "name": self.env._("Create cashboxes"),

@@ -11,8 +11,24 @@ class PosOrder(models.Model):
         return super().action_pos_order_paid()
 
     def _mp_qr_check_payments(self):
-        """An order is paid by QR only with a payment Mercado Pago confirmed."""
+        """An order is paid by QR only with a payment Mercado Pago confirmed,
+        and refunded by QR only with a refund Mercado Pago took."""
         for order in self:
+            refunds = order.payment_ids.filtered(
+                lambda p: (
+                    p.payment_method_id.use_payment_terminal == "mercado_pago_qr"
+                    and p.amount < 0
+                )
+            )
+            refunds._mp_qr_link_refunds()
+            if refunds.filtered(lambda p: not p.mp_qr_attempt_id):
+                raise UserError(
+                    self.env._(
+                        "Mercado Pago has not taken the QR refund of order "
+                        "%(order)s; it cannot be recorded.",
+                        order=order.name,
+                    )
+                )
             for payment in order.payment_ids.filtered(
                 lambda p: (
                     p.payment_method_id.use_payment_terminal == "mercado_pago_qr"

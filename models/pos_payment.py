@@ -20,18 +20,23 @@ class PosPayment(models.Model):
         payments._mp_qr_link_attempts()
         return payments
 
-    def _mp_qr_link_refunds(self):
-        """A refund line of the POS: the server's refund record of that line."""
-        lines = self.filtered(
+    def _mp_qr_lines(self, sign):
+        """QR lines not linked yet: refunds (sign -1) or charges (sign 1)."""
+        return self.filtered(
             lambda p: (
                 p.payment_method_id.use_payment_terminal == "mercado_pago_qr"
-                and p.amount < 0
+                and p.amount * sign > 0
                 and not p.mp_qr_attempt_id
             )
         )
+
+    def _mp_qr_link_refunds(self):
+        """A refund line of the POS: the server's refund record of that line,
+        of the same method and company."""
+        lines = self._mp_qr_lines(-1)
         if not lines:
             return
-        # sudo: refunds are server records; the link is by the line's uuid.
+        # sudo: refunds are server records; matched by line, method and company.
         refunds = (
             self.env["mercado.pago.qr.refund"]
             .sudo()
@@ -39,13 +44,19 @@ class PosPayment(models.Model):
                 [
                     ("line_uuid", "in", lines.mapped("uuid")),
                     ("state", "in", ("done", "pending")),
+                    ("company_id", "in", lines.company_id.ids),
                 ]
             )
         )
-        by_uuid = {r.line_uuid: r for r in refunds}
+        by_key = {
+            (r.line_uuid, r.attempt_id.payment_method_id, r.company_id): r
+            for r in refunds
+        }
         for payment in lines:
-            refund = by_uuid.get(payment.uuid)
-            if refund:
+            refund = by_key.get(
+                (payment.uuid, payment.payment_method_id, payment.company_id)
+            )
+            if refund and refund.pos_payment_id in (payment, payment.browse()):
                 payment.write(
                     {
                         "mp_qr_attempt_id": refund.attempt_id.id,
@@ -56,18 +67,13 @@ class PosPayment(models.Model):
                 refund.pos_payment_id = payment.id
 
     def _mp_qr_link_attempts(self):
-        """Take Mercado Pago's ids from the server's attempt, not the browser."""
+        """Take Mercado Pago's ids from the server's attempt, not the browser:
+        the attempt of the same line, method and Point of Sale."""
         self._mp_qr_link_refunds()
-        qr_payments = self.filtered(
-            lambda p: (
-                p.payment_method_id.use_payment_terminal == "mercado_pago_qr"
-                and p.amount > 0
-                and not p.mp_qr_attempt_id
-            )
-        )
+        qr_payments = self._mp_qr_lines(1)
         if not qr_payments:
             return
-        # sudo: attempts are server records; the link is by the line's uuid.
+        # sudo: attempts are server records; matched by line, method and POS.
         attempts = (
             self.env["mercado.pago.qr.attempt"]
             .sudo()
@@ -76,12 +82,15 @@ class PosPayment(models.Model):
                     ("line_uuid", "in", qr_payments.mapped("uuid")),
                     ("state", "in", ("paid", "forced")),
                     ("pos_payment_id", "=", False),
+                    ("config_id", "in", qr_payments.session_id.config_id.ids),
                 ]
             )
         )
-        by_uuid = {a.line_uuid: a for a in attempts}
+        by_key = {(a.line_uuid, a.payment_method_id, a.config_id): a for a in attempts}
         for payment in qr_payments:
-            attempt = by_uuid.get(payment.uuid)
+            attempt = by_key.get(
+                (payment.uuid, payment.payment_method_id, payment.session_id.config_id)
+            )
             if not attempt:
                 continue
             payment.write(

@@ -85,15 +85,27 @@ class PosPaymentMethod(models.Model):
         if self.use_payment_terminal != "mercado_pago_qr":
             raise UserError(self.env._("This is not a Mercado Pago QR method."))
 
-    def _mp_qr_attempt(self, attempt_id):
-        # sudo: attempts are server records; access was checked on the method.
-        attempt = self.env["mercado.pago.qr.attempt"].sudo().browse(int(attempt_id))
-        if not attempt.exists() or attempt.payment_method_id != self:
+    def _mp_qr_attempt(self, attempt_id, session):
+        """An attempt of this method made in the caller's open session."""
+        try:
+            attempt_id = int(attempt_id)
+        except (TypeError, ValueError):
+            attempt_id = 0
+        # sudo: attempts are server records; the method and the session were
+        # checked under the caller's rights.
+        attempt = self.env["mercado.pago.qr.attempt"].sudo().browse(attempt_id)
+        if (
+            not attempt.exists()
+            or attempt.payment_method_id != self
+            or attempt.session_id != session
+        ):
             raise UserError(self.env._("Unknown Mercado Pago QR attempt."))
         return attempt
 
     def mp_qr_start(self, payload):
         """Charge a payment line: returns at once, never waits for the customer."""
+        if not isinstance(payload, dict):
+            raise UserError(self.env._("Malformed Mercado Pago QR request."))
         # Its own transaction, opened first so nothing is read twice: the
         # attempt is committed before Mercado Pago is called (see
         # mercado.pago.qr.attempt._start).
@@ -103,17 +115,16 @@ class PosPaymentMethod(models.Model):
             # sudo: access was checked above; the session's company is checked
             # by hand, which spares the record rules on every read of the push.
             method = method.sudo()
-            session = method._mp_qr_open_session(payload)
+            session = method._mp_qr_open_session(payload.get("session_id"))
             attempt = method.env["mercado.pago.qr.attempt"]._start(
                 method, session, payload
             )
             return attempt._to_pos(with_images=True)
 
-    def _mp_qr_open_session(self, payload):
-        if not isinstance(payload, dict):
-            raise UserError(self.env._("Malformed Mercado Pago QR request."))
+    def _mp_qr_open_session(self, session_id):
+        """The caller's open session of a POS that takes this method."""
         try:
-            session_id = int(payload.get("session_id") or 0)
+            session_id = int(session_id or 0)
         except (TypeError, ValueError):
             session_id = 0
         # Narrow reads: the session's and the config's rows are wide.
@@ -133,25 +144,34 @@ class PosPaymentMethod(models.Model):
             )
         return session
 
-    def mp_qr_status(self, attempt_id):
-        """News of an attempt; re-checks Mercado Pago only when it is time."""
+    def _mp_qr_door(self, session_id):
+        """Every POS question but the push: the method, then the session."""
         self._mp_qr_check_access()
-        return self._mp_qr_attempt(attempt_id)._poll()._to_pos()
+        return self._mp_qr_open_session(session_id)
 
-    def mp_qr_find(self, line_uuid):
+    def mp_qr_status(self, attempt_id, session_id):
+        """News of an attempt; re-checks Mercado Pago only when it is time."""
+        session = self._mp_qr_door(session_id)
+        return self._mp_qr_attempt(attempt_id, session)._poll()._to_pos()
+
+    def mp_qr_find(self, line_uuid, session_id):
         """After a reload: the latest attempt of a payment line, if any."""
-        self._mp_qr_check_access()
+        session = self._mp_qr_door(session_id)
         attempt = (
             self.env["mercado.pago.qr.attempt"]
             .sudo()
             .search(
-                [("line_uuid", "=", line_uuid), ("payment_method_id", "=", self.id)],
+                [
+                    ("line_uuid", "=", str(line_uuid)[:64]),
+                    ("payment_method_id", "=", self.id),
+                    ("session_id", "=", session.id),
+                ],
                 limit=1,
             )
         )
         return attempt._poll()._to_pos(with_images=True) if attempt else False
 
-    def mp_qr_recover(self, order_uuids):
+    def mp_qr_recover(self, order_uuids, session_id):
         """After a reload: the latest attempt of every line of these orders.
 
         By order, not by line: the POS saves its lines to the browser's storage
@@ -159,7 +179,7 @@ class PosPaymentMethod(models.Model):
         without the line (or with it still "pending") while its QR order waits
         for the customer. The POS puts such lines back from this answer.
         """
-        self._mp_qr_check_access()
+        session = self._mp_qr_door(session_id)
         if not isinstance(order_uuids, list):
             raise UserError(self.env._("Malformed Mercado Pago QR request."))
         uuids = [str(u)[:64] for u in order_uuids[:MP_QR_RECOVER_MAX_ORDERS] if u]
@@ -173,6 +193,7 @@ class PosPaymentMethod(models.Model):
                 [
                     ("order_uuid", "in", uuids),
                     ("payment_method_id", "=", self.id),
+                    ("session_id", "=", session.id),
                 ],
                 order="id desc",
             )
@@ -191,62 +212,59 @@ class PosPaymentMethod(models.Model):
             for a in latest.values()
         ]
 
-    def mp_qr_cancel(self, attempt_id):
+    def mp_qr_cancel(self, attempt_id, session_id):
         """The cashier's Cancel: ask Mercado Pago, then trust only the re-read."""
-        self._mp_qr_check_access()
-        attempt = self._mp_qr_attempt(attempt_id)
+        attempt = self._mp_qr_attempt(attempt_id, self._mp_qr_door(session_id))
         if attempt._lock():
             attempt._cancel_remote(reason="cashier")
         return attempt._to_pos()
 
     def mp_qr_refund(self, payload):
-        """Refund (part of) an order paid by QR: the original payment is found on
-        the server from the refunded order, never taken from the browser."""
-        self._mp_qr_check_access()
+        """Refund a negative QR line of a refund order of the caller's open
+        session. The POS saves that order first; the amount, the line and the
+        original payment are read from it on the server, never taken from the
+        browser."""
         if not isinstance(payload, dict):
             raise UserError(self.env._("Malformed Mercado Pago QR request."))
-        try:
-            order_id = int(payload.get("refunded_order_id") or 0)
-        except (TypeError, ValueError):
-            order_id = 0
-        order = self.env["pos.order"].browse(order_id).exists()
-        payment = order.payment_ids.filtered(
-            lambda p: p.payment_method_id == self and p.mp_qr_attempt_id
-        )[:1]
-        if not payment:
+        session = self._mp_qr_door(payload.get("session_id"))
+        line_uuid = str(payload.get("line_uuid") or "")[:64]
+        # sudo: the line is looked for in the caller's checked session only.
+        line = (
+            self.env["pos.payment"]
+            .sudo()
+            .search(
+                [
+                    ("uuid", "=", line_uuid),
+                    ("payment_method_id", "=", self.id),
+                    ("session_id", "=", session.id),
+                    ("amount", "<", 0),
+                ],
+                limit=1,
+            )
+            if line_uuid
+            else None
+        )
+        refunded = line and line.pos_order_id.lines.refunded_orderline_id.order_id
+        paid_line = (
+            refunded
+            and refunded.payment_ids.filtered(
+                lambda p: p.payment_method_id == self and p.mp_qr_attempt_id
+            )[:1]
+        )
+        if not paid_line:
             raise UserError(
                 self.env._(
-                    "The refunded order was not paid with %(method)s: refund it "
-                    "another way.",
+                    "Only the refund of an order paid with %(method)s can go back "
+                    "through %(method)s.",
                     method=self.name,
                 )
             )
-        attempt_id = payment.mp_qr_attempt_id.id
-        line_uuid = str(payload.get("line_uuid") or "")[:64]
-        amount = payload.get("amount")
-        with self.env.registry.cursor() as cr:
-            env = self.env(cr=cr, su=True)
-            attempt = env["mercado.pago.qr.attempt"].browse(attempt_id)
-            refund = env["mercado.pago.qr.refund"]._request(
-                attempt, attempt._amount_to_minor(amount), line_uuid=line_uuid
-            )
-            return refund._to_pos()
+        attempt = paid_line.mp_qr_attempt_id
+        return self.env["mercado.pago.qr.refund"]._request_in_own_cursor(
+            attempt, attempt._amount_to_minor(line.amount), line
+        )
 
-    def mp_qr_force_done(self, attempt_id):
+    def mp_qr_force_done(self, attempt_id, session_id):
         """Odoo's Force done: re-check Mercado Pago first, record who forced."""
-        self._mp_qr_check_access()
-        attempt = self._mp_qr_attempt(attempt_id)
-        attempt._settle()
-        if attempt.state in ("new", "waiting", "cancelling", "rejected", "expired"):
-            attempt.write(
-                {
-                    "state": "forced",
-                    "forced_by_id": self.env.uid,
-                    "forced_at": fields.Datetime.now(),
-                    "message": self.env._(
-                        "Forced done by %(user)s without Mercado Pago's confirmation.",
-                        user=self.env.user.name,
-                    ),
-                }
-            )
-        return attempt._to_pos()
+        attempt = self._mp_qr_attempt(attempt_id, self._mp_qr_door(session_id))
+        return attempt._force_done()._to_pos()

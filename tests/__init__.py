@@ -3,3 +3,8 @@ from . import test_admin_setup
 from . import test_security
 from . import test_cashier_flow
 from . import test_after_sale
+from . import test_hardening_doors
+from . import test_hardening_webhook
+from . import test_hardening_ops
+from . import test_hardening_money
+from . import test_guard_rpc

@@ -15,9 +15,18 @@ from ..emulator import EmulatorServer
 from ..emulator.notifier import signature_headers
 from ..mercado_pago import SITES
 
+# A store address Mercado Pago accepts in each site: street, number, city,
+# state as Mercado Pago names it, latitude and longitude inside the country.
+STORE_ADDRESSES = {
+    "MLC": ("Avenida Providencia", "1234", "Providencia", "Región Metropolitana",
+            -33.43, -70.61),
+    "MCO": ("Carrera 7", "71-21", "Bogotá", "Bogotá D.C.", 4.65, -74.06),
+}  # fmt: skip
+
 
 class MercadoPagoQrCommon(TestPointOfSaleHttpCommon):
-    """A POS company in Argentina, a Mercado Pago account on the emulator."""
+    """A POS company of the site (Argentina by default), a Mercado Pago account
+    on the emulator."""
 
     site_id = "MLA"
 
@@ -96,13 +105,26 @@ class MercadoPagoQrCommon(TestPointOfSaleHttpCommon):
 
     def make_store(self, **vals):
         self.connect()
+        address = {
+            "partner_id": self.store_partner.id,
+            "latitude": -34.6037,
+            "longitude": -58.3816,
+        }
+        if self.site_id in STORE_ADDRESSES:
+            street, number, city, state, lat, lon = STORE_ADDRESSES[self.site_id]
+            address = {
+                "street_name": street,
+                "street_number": number,
+                "city_name": city,
+                "state_name": state,
+                "latitude": lat,
+                "longitude": lon,
+            }
         return self.env["mercado.pago.qr.store"].create(
             {
                 "name": "Sucursal Centro",
                 "account_id": self.mp_account.id,
-                "partner_id": self.store_partner.id,
-                "latitude": -34.6037,
-                "longitude": -58.3816,
+                **address,
                 **vals,
             }
         )
@@ -231,6 +253,11 @@ class MercadoPagoQrFlowCommon(MercadoPagoQrCommon):
     def webhook_path(self):
         return urlsplit(self.mp_account.webhook_url).path
 
+    @property
+    def pos_session(self):
+        """The till's open session, as its POS names it in every question."""
+        return self.main_pos_config.current_session_id
+
     def open_session(self):
         self.main_pos_config.with_user(self.pos_user).open_ui()
         return self.main_pos_config.current_session_id
@@ -251,6 +278,19 @@ class MercadoPagoQrFlowCommon(MercadoPagoQrCommon):
         method = self.qr_method.with_user(self.pos_user)
         result = method.mp_qr_start(payload)
         return self.env["mercado.pago.qr.attempt"].browse(result["id"]), result
+
+    def run_tour(self, name, outcomes=("approved",), customer_class=Customer, **kw):
+        """The cashier's tour in the browser, a customer paying in a thread."""
+        with customer_class(self, self.cashbox.external_id, outcomes, **kw) as customer:
+            try:
+                self.start_pos_tour(name)
+            except AssertionError as error:
+                attempts = self.env["mercado.pago.qr.attempt"].search([])
+                raise AssertionError(
+                    f"{error}\nattempts: {attempts.read(['state', 'message'])}"
+                    f"\ncustomer: {customer.paid} {customer.error}"
+                ) from None
+        return customer
 
     def pay(self, outcome="approved", amount=None):
         body = {"outcome": outcome, "user_id": self.remote["user_id"]}
@@ -284,7 +324,7 @@ class MercadoPagoQrFlowCommon(MercadoPagoQrCommon):
         if due:
             attempt.sudo().next_check_at = "2000-01-01 00:00:00"
         method = self.qr_method.with_user(self.pos_user)
-        result = method.mp_qr_status(attempt.id)
+        result = method.mp_qr_status(attempt.id, self.pos_session.id)
         attempt.invalidate_recordset()
         return result
 
@@ -300,9 +340,9 @@ class MercadoPagoQrFlowCommon(MercadoPagoQrCommon):
         self.env.invalidate_all()
         return action
 
-    def sync_order(self, line_uuid, amount):
+    def sync_order(self, line_uuid, amount, session=None):
         """The POS sends its paid order, with the QR line of `line_uuid`."""
-        session = self.main_pos_config.current_session_id
+        session = session or self.pos_session
         product = self.env["product.product"].create(
             {"name": "QR product", "list_price": amount, "taxes_id": False}
         )

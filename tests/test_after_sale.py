@@ -363,7 +363,9 @@ class SimulatedDayCases:
             elif roll < 0.85:
                 self.pay(outcome="rejected")
             elif roll < 0.9:
-                self.qr_method.with_user(self.pos_user).mp_qr_cancel(attempt.id)
+                self.qr_method.with_user(self.pos_user).mp_qr_cancel(
+                    attempt.id, self.pos_session.id
+                )
             # else: the customer walks away; the order expires.
             if rng.random() < 0.5:
                 self.status(attempt)

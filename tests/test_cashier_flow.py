@@ -102,7 +102,9 @@ class CashierFlowCases:
     @mute_logger(*QUIET)
     def test_cancel_before_paying(self):
         attempt, _result = self.start("5.00")
-        result = self.qr_method.with_user(self.pos_user).mp_qr_cancel(attempt.id)
+        result = self.qr_method.with_user(self.pos_user).mp_qr_cancel(
+            attempt.id, self.pos_session.id
+        )
         self.assertEqual(result["state"], "cancelled")
         with self.assertRaises(Exception):  # noqa: B017 - nothing left to pay
             self.pay()
@@ -112,7 +114,9 @@ class CashierFlowCases:
         self.admin("PUT", "/faults", json={"notifications": {"lose": 1}})
         attempt, _result = self.start("5.00")
         self.pay()
-        result = self.qr_method.with_user(self.pos_user).mp_qr_cancel(attempt.id)
+        result = self.qr_method.with_user(self.pos_user).mp_qr_cancel(
+            attempt.id, self.pos_session.id
+        )
         self.assertEqual(result["state"], "paid")
         self.assertTrue(result["operation_number"])
 
@@ -241,10 +245,14 @@ class CashierFlowCases:
         self.admin("PUT", "/faults", json={"notifications": {"lose": 1}})
         attempt, _result = self.start("5.00")
         self.pay()
-        result = self.qr_method.with_user(self.pos_user).mp_qr_force_done(attempt.id)
+        result = self.qr_method.with_user(self.pos_user).mp_qr_force_done(
+            attempt.id, self.pos_session.id
+        )
         self.assertEqual(result["state"], "paid")  # it was paid: no forcing needed
         other, _result = self.start("3.00", line_uuid="line-forced")
-        result = self.qr_method.with_user(self.pos_user).mp_qr_force_done(other.id)
+        result = self.qr_method.with_user(self.pos_user).mp_qr_force_done(
+            other.id, self.pos_session.id
+        )
         self.assertEqual(result["state"], "forced")
         self.assertEqual(other.forced_by_id, self.pos_user)
 
@@ -294,7 +302,9 @@ class TestCashierFlowOrdersApi(CashierFlowCases, MercadoPagoQrFlowCommon):
         retried, _result = self.start("4.00", line_uuid="line-r", order_uuid="ord-r")
         self.assertNotEqual(retried, rejected)
 
-        [open_line] = method.mp_qr_recover(["ord-r", "ord-r", "ord-unknown"])
+        [open_line] = method.mp_qr_recover(
+            ["ord-r", "ord-r", "ord-unknown"], self.pos_session.id
+        )
         self.assertEqual(open_line["id"], retried.id)
         self.assertEqual(
             (open_line["line_uuid"], open_line["order_uuid"], open_line["state"]),
@@ -304,17 +314,17 @@ class TestCashierFlowOrdersApi(CashierFlowCases, MercadoPagoQrFlowCommon):
         self.assertFalse(open_line["consumed"])
         self.assertTrue(open_line["qr_image"])
 
-        [paid_line] = method.mp_qr_recover(["ord-p"])
+        [paid_line] = method.mp_qr_recover(["ord-p"], self.pos_session.id)
         self.assertEqual((paid_line["id"], paid_line["state"]), (paid.id, "paid"))
         self.assertEqual(paid_line["operation_number"], paid.operation_number)
         self.assertNotIn("qr_image", paid_line)
         self.sync_order("line-p", 2.00)
-        [synced] = method.mp_qr_recover(["ord-p"])
+        [synced] = method.mp_qr_recover(["ord-p"], self.pos_session.id)
         self.assertTrue(synced["consumed"])
 
-        self.assertEqual(method.mp_qr_recover([]), [])
+        self.assertEqual(method.mp_qr_recover([], self.pos_session.id), [])
         with self.assertRaisesRegex(UserError, "Malformed"):
-            method.mp_qr_recover("ord-r")
+            method.mp_qr_recover("ord-r", self.pos_session.id)
 
 
 @tagged("post_install", "-at_install")
@@ -429,45 +439,31 @@ class TestNotifications(MercadoPagoQrFlowCommon):
 
 @tagged("post_install", "-at_install")
 class TestCashierTours(MercadoPagoQrFlowCommon):
-    def _tour(self, name, outcomes=("approved",), customer_class=Customer, **kwargs):
-        with customer_class(
-            self, self.cashbox.external_id, outcomes, **kwargs
-        ) as customer:
-            try:
-                self.start_pos_tour(name)
-            except AssertionError as error:
-                attempts = self.env["mercado.pago.qr.attempt"].search([])
-                raise AssertionError(
-                    f"{error}\nattempts: {attempts.read(['state', 'message'])}"
-                    f"\ncustomer: {customer.paid} {customer.error}"
-                ) from None
-        return customer
-
     def test_tour_paid(self):
-        self._tour("pos_mp_qr_paid")
+        self.run_tour("pos_mp_qr_paid")
         attempt = self.env["mercado.pago.qr.attempt"].search([], limit=1)
         self.assertEqual(attempt.state, "paid")
         self.assertTrue(attempt.pos_payment_id)
 
     def test_tour_rejected_then_paid(self):
-        self._tour("pos_mp_qr_rejected_then_paid", ("rejected", "approved"))
+        self.run_tour("pos_mp_qr_rejected_then_paid", ("rejected", "approved"))
 
     def test_tour_cancelled(self):
-        self._tour("pos_mp_qr_cancelled", ())
+        self.run_tour("pos_mp_qr_cancelled", ())
         attempt = self.env["mercado.pago.qr.attempt"].search([], limit=1)
         self.assertEqual(attempt.state, "cancelled")
 
     def test_tour_cancel_racing_a_payment(self):
         self.admin("PUT", "/faults", json={"notifications": {"lose": 1}})
-        self._tour("pos_mp_qr_cancel_race")
+        self.run_tour("pos_mp_qr_cancel_race")
 
     def test_tour_notification_lost_completes_by_polling(self):
         self.admin("PUT", "/faults", json={"notifications": {"lose": 1}})
-        self._tour("pos_mp_qr_paid")
+        self.run_tour("pos_mp_qr_paid")
 
     def test_tour_duplicated_notifications(self):
         self.admin("PUT", "/faults", json={"notifications": {"duplicate": 1}})
-        self._tour("pos_mp_qr_paid")
+        self.run_tour("pos_mp_qr_paid")
         self.assertEqual(
             self.env["pos.payment"].search_count(
                 [("payment_method_id", "=", self.qr_method.id)]
@@ -477,18 +473,18 @@ class TestCashierTours(MercadoPagoQrFlowCommon):
 
     def test_tour_reload_while_waiting(self):
         # The customer pays only after the page reloaded.
-        self._tour("pos_mp_qr_reload", delay=8)
+        self.run_tour("pos_mp_qr_reload", delay=8)
 
     def test_tour_reload_before_the_line_was_saved(self):
         # The browser lost the line; the server had pushed its QR order.
-        self._tour("pos_mp_qr_reload_unsaved", delay=8)
+        self.run_tour("pos_mp_qr_reload_unsaved", delay=8)
         attempt = self.env["mercado.pago.qr.attempt"].search([])
         self.assertEqual(attempt.state, "paid")
         self.assertEqual(attempt.pos_payment_id.uuid, attempt.line_uuid)
 
     def test_tour_hybrid_qr_shown(self):
         self.qr_method.mp_qr_mode = "hybrid"
-        self._tour("pos_mp_qr_hybrid")
+        self.run_tour("pos_mp_qr_hybrid")
         attempt = self.env["mercado.pago.qr.attempt"].search([], limit=1)
         self.assertEqual(attempt.mode, "hybrid")
         self.assertTrue(attempt.qr_data)
@@ -506,4 +502,4 @@ class TestCashierTours(MercadoPagoQrFlowCommon):
                 time.sleep(1)
                 inner.case.admin("POST", "/clock", json={"advance_seconds": 120})
 
-        self._tour("pos_mp_qr_expired", customer_class=Clock)
+        self.run_tour("pos_mp_qr_expired", customer_class=Clock)

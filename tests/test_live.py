@@ -128,3 +128,93 @@ def test_a_notification_waits_for_a_row_another_door_holds():
         live.stop(server, emulator)
     # A lock that is busy is a normal case, not a failed query.
     assert "bad query" not in log_path.read_text(), log_path
+
+
+def test_two_refunds_of_one_payment_at_once_refund_it_once():
+    """Two managers (or a double click) refund the whole payment at the same
+    moment. Both requests queue on the attempt's row lock, held here from a
+    second connection; the second must see the first once it gets the lock,
+    not a snapshot taken before it, and refuse."""
+    name = "refund_race"
+    python, odoo_pkg, pg = devenv.odoo_with_base_db("test")
+    conf = devenv.write_odoo_conf(
+        devenv.VAR / f"odoo-{name}.conf", pg, devenv.addons_path(odoo_pkg)
+    )
+    db = f"{devenv.MODULE}_{name}"
+    devenv.install_copy(python, pg, conf, db)
+    http_port, emu_port = live.free_port(), live.free_port()
+    emulator = live.start_emulator(python, emu_port)
+    server = live.start_odoo(python, conf, db, http_port)
+    holder = None
+    try:
+        emu = f"http://127.0.0.1:{emu_port}"
+        odoo = live.Odoo(f"http://127.0.0.1:{http_port}", db)
+        odoo.login()
+        till = live.configure(odoo, emu)
+        attempt_id = bench.sale(odoo, till, "race", amount="100.00")["id"]
+        requests.post(
+            f"{emu}/emulator/v1/pos/{till['external_pos_id']}/pay",
+            json={"outcome": "approved", "user_id": till["user_id"]},
+            timeout=10,
+        ).raise_for_status()
+        devenv.wait_for(
+            lambda: (
+                odoo.call("mercado.pago.qr.attempt", "read", [attempt_id], ["state"])[
+                    0
+                ]["state"]
+                == "paid"
+            ),
+            30,
+            "the payment",
+        )
+        wizards = [
+            odoo.call(
+                "mercado.pago.qr.refund.wizard",
+                "create",
+                {"attempt_id": attempt_id, "amount": 100.0},
+            )
+            for _ in range(2)
+        ]
+        holder = psycopg2.connect(
+            host=str(pg.socket_dir), port=pg.port, dbname=db, user=devenv.DB_USER
+        )
+        holder_cr = holder.cursor()
+        holder_cr.execute(
+            "SELECT id FROM mercado_pago_qr_attempt WHERE id = %s FOR UPDATE",
+            (attempt_id,),
+        )
+        answers = []
+
+        def refund(wizard):
+            try:
+                answers.append(
+                    odoo.call(
+                        "mercado.pago.qr.refund.wizard", "action_refund", [wizard]
+                    )
+                )
+            except Exception as error:  # noqa: BLE001 - the refused one
+                answers.append(error)
+
+        threads = [threading.Thread(target=refund, args=(w,)) for w in wizards]
+        for thread in threads:
+            thread.start()
+        time.sleep(0.5)  # both wait for the lock
+        holder.rollback()
+        for thread in threads:
+            thread.join(30)
+        refunds = odoo.call(
+            "mercado.pago.qr.refund",
+            "search_read",
+            [("attempt_id", "=", attempt_id)],
+            ["state", "amount_minor"],
+        )
+        assert [(r["state"], r["amount_minor"]) for r in refunds] == [
+            ("done", 10000)
+        ], (refunds, answers)
+        assert sum(isinstance(a, Exception) for a in answers) == 1, answers
+        ledger = requests.get(f"{emu}/emulator/v1/ledger", timeout=10).json()
+        assert [e["kind"] for e in ledger["entries"]] == ["payment", "refund"], ledger
+    finally:
+        if holder is not None:
+            holder.close()
+        live.stop(server, emulator)

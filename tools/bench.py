@@ -124,7 +124,11 @@ def measure_sales(odoo, emu, till, n, lose):
             wait_message(ws, kind, wait)
             last_poll = time.perf_counter()
             state = odoo.call(
-                "pos.payment.method", "mp_qr_status", [till["method"]], attempt["id"]
+                "pos.payment.method",
+                "mp_qr_status",
+                [till["method"]],
+                attempt["id"],
+                till["session"],
             )["state"]
             if state == "paid":
                 done.append((time.perf_counter() - t0) * 1000)

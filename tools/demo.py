@@ -53,6 +53,7 @@ def reconnect(odoo, emu, info):
     import requests
 
     odoo.call("ir.config_parameter", "set_param", "web.base.url", odoo.url)
+    odoo.call("ir.config_parameter", "set_param", live.ALLOW_CUSTOM_API_URL, "1")
     odoo.call(
         "mercado.pago.qr.account", "write", [info["account"]], {"api_base_url": emu}
     )

@@ -20,6 +20,9 @@ sys.path.insert(0, str(REPO))
 from emulator.notifier import signature_headers as _signature_headers
 from mercado_pago.money import SITES
 
+# The system parameter that lets an account's API base URL be the emulator's
+# (models/mercado_pago_qr_account.py); only a Settings administrator sets it.
+ALLOW_CUSTOM_API_URL = "pos_mercado_pago_qr.allow_custom_api_url"
 # One store address per site, inside the site's borders and in a known state.
 SITE_SETUP = {
     "MLA": ("AR", "Caseros", "3039", "Belgrano", "Capital Federal", -34.6, -58.4),
@@ -240,6 +243,8 @@ def configure(odoo, emu, site="MLA", api_mode="orders", products=(), open_ui=Tru
         f"{emu}/emulator/v1/accounts", json={"site_id": site}, timeout=10
     ).json()
     odoo.call("ir.config_parameter", "set_param", "web.base.url", odoo.url)
+    # The account's API is the emulator: a URL Odoo takes only when allowed.
+    odoo.call("ir.config_parameter", "set_param", ALLOW_CUSTOM_API_URL, "1")
     company = odoo.call("res.users", "read", [2], ["company_id"])[0]["company_id"][0]
     currency = odoo.call(
         "res.currency",

@@ -3,6 +3,7 @@ import * as Dialog from "@point_of_sale/../tests/generic_helpers/dialog_util";
 import * as PaymentScreen from "@point_of_sale/../tests/pos/tours/utils/payment_screen_util";
 import * as ProductScreen from "@point_of_sale/../tests/pos/tours/utils/product_screen_util";
 import * as ReceiptScreen from "@point_of_sale/../tests/pos/tours/utils/receipt_screen_util";
+import * as TicketScreen from "@point_of_sale/../tests/pos/tours/utils/ticket_screen_util";
 import {registry} from "@web/core/registry";
 
 // The customer is played by the Python test (a thread paying through the
@@ -65,6 +66,37 @@ const tours = {
     send(),
     ...waitingDialog(),
     ...paidAndReceipt(),
+  ],
+  pos_mp_qr_amount_refused: () => [
+    ...startSale(),
+    send(),
+    // Mercado Pago charges this currency in whole units: nothing is sent.
+    ...alertSays("cannot charge"),
+    {
+      content: "the line can be changed or paid another way",
+      trigger: ".paymentline .electronic_status:contains('Transaction cancelled')",
+    },
+    {trigger: "body:not(:has(.o_mp_qr_waiting))"},
+  ],
+  pos_mp_qr_refund: () => [
+    ...startSale(),
+    send(),
+    ...waitingDialog(),
+    ...paidAndReceipt(),
+    ReceiptScreen.clickNextOrder(),
+    ...ProductScreen.clickRefund(),
+    TicketScreen.selectOrder("001"),
+    ProductScreen.clickNumpad("1"),
+    TicketScreen.confirmRefund(),
+    PaymentScreen.isShown(),
+    PaymentScreen.clickPaymentMethod("Mercado Pago QR"),
+    {
+      // No customer to wait for: the refund order is saved, then refunded.
+      content: "send the QR refund request",
+      trigger: ".send_refund_request",
+      run: "click",
+    },
+    ReceiptScreen.isShown(),
   ],
   pos_mp_qr_rejected_then_paid: () => [
     ...startSale(),

@@ -63,7 +63,10 @@ export class PaymentMercadoPagoQr extends PaymentInterface {
     }
     let attempt = null;
     try {
-      attempt = await this._call("mp_qr_cancel", [waiter.state.attempt.id]);
+      attempt = await this._call("mp_qr_cancel", [
+        waiter.state.attempt.id,
+        this._session(),
+      ]);
     } catch (error) {
       this._alert(this._errorText(error));
       return false;
@@ -83,26 +86,22 @@ export class PaymentMercadoPagoQr extends PaymentInterface {
   }
 
   /**
-   * A refund line: the server finds the original Mercado Pago payment from the
-   * refunded order and refunds it (no customer to wait for).
+   * A refund line: the refund order is saved first, then the server reads the
+   * line, its amount and the original Mercado Pago payment from it and refunds
+   * (no customer to wait for).
    */
   async _refund(line) {
     const order = line.pos_order_id;
-    const refunded = order.lines.find((l) => l.refunded_orderline_id)
-      ?.refunded_orderline_id?.order_id;
-    if (!refunded) {
+    if (!order.lines.some((l) => l.refunded_orderline_id)) {
       this._alert(_t("Only the refund of an order paid by QR can go back by QR."));
       return false;
     }
     line.setPaymentStatus("waitingCard");
     let result = null;
     try {
+      await this.pos.syncAllOrders({orders: [order], throw: true});
       result = await this._call("mp_qr_refund", [
-        {
-          refunded_order_id: refunded.id,
-          line_uuid: line.uuid,
-          amount: String(-line.amount),
-        },
+        {session_id: this._session(), line_uuid: line.uuid},
       ]);
     } catch (error) {
       this._alert(this._errorText(error));
@@ -139,10 +138,10 @@ export class PaymentMercadoPagoQr extends PaymentInterface {
     let attempt = waiter ? waiter.state.attempt : null;
     try {
       attempt = attempt
-        ? await this._call("mp_qr_force_done", [attempt.id])
-        : await this._call("mp_qr_find", [line.uuid]);
+        ? await this._call("mp_qr_force_done", [attempt.id, this._session()])
+        : await this._call("mp_qr_find", [line.uuid, this._session()]);
       if (attempt && !PAID.includes(attempt.state)) {
-        attempt = await this._call("mp_qr_force_done", [attempt.id]);
+        attempt = await this._call("mp_qr_force_done", [attempt.id, this._session()]);
       }
     } catch (error) {
       this._alert(this._errorText(error));
@@ -175,7 +174,10 @@ export class PaymentMercadoPagoQr extends PaymentInterface {
   async recoverOrders(orders, tries = 0) {
     let attempts = null;
     try {
-      attempts = await this._call("mp_qr_recover", [orders.map((order) => order.uuid)]);
+      attempts = await this._call("mp_qr_recover", [
+        orders.map((order) => order.uuid),
+        this._session(),
+      ]);
     } catch {
       // The server is out of reach: ask again, a few times, more slowly.
       if (tries < RECOVER_TRIES) {
@@ -262,7 +264,10 @@ export class PaymentMercadoPagoQr extends PaymentInterface {
     }
     waiter.busy = true;
     try {
-      const attempt = await this._call("mp_qr_status", [waiter.state.attempt.id]);
+      const attempt = await this._call("mp_qr_status", [
+        waiter.state.attempt.id,
+        this._session(),
+      ]);
       this._update(waiter, attempt);
     } catch {
       // Connection trouble: the next tick asks again.
@@ -323,7 +328,7 @@ export class PaymentMercadoPagoQr extends PaymentInterface {
   _payload(line) {
     const order = line.pos_order_id;
     return {
-      session_id: this.pos.session.id,
+      session_id: this._session(),
       order_uuid: order.uuid,
       line_uuid: line.uuid,
       // The server rounds to Mercado Pago's decimals for the currency.
@@ -334,6 +339,11 @@ export class PaymentMercadoPagoQr extends PaymentInterface {
         price_subtotal_incl: String(orderLine.price_subtotal_incl),
       })),
     };
+  }
+
+  /** Every question names the till's session: attempts are scoped to it. */
+  _session() {
+    return this.pos.session.id;
   }
 
   _call(method, args) {
