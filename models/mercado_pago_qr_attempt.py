@@ -235,7 +235,9 @@ class MercadoPagoQrAttempt(models.Model):
     # The body sent with the idempotency key, replayed as it is on every retry:
     # Mercado Pago answers 409 to a reused key with another body, and product
     # names or the user's language may have changed since.
-    push_body = fields.Text(readonly=True, prefetch=False)
+    push_body = fields.Text(
+        string="Order sent to Mercado Pago", readonly=True, prefetch=False
+    )
     # The push failed in a way that may still have created the order: it is
     # looked up and closed later, so nothing is paid behind the cashier's back.
     push_unknown = fields.Boolean(readonly=True)
@@ -249,7 +251,11 @@ class MercadoPagoQrAttempt(models.Model):
     refunded_minor = fields.Integer(compute="_compute_refunded_minor", store=True)
     # Paid less every refund asked and not failed. Stored: each refund writes
     # the attempt's row, on which two refunds of one payment queue.
-    refundable_minor = fields.Integer(compute="_compute_refunded_minor", store=True)
+    refundable_minor = fields.Integer(
+        string="Left to refund (minor units)",
+        compute="_compute_refunded_minor",
+        store=True,
+    )
     # For the accountant's views (stored, so they pivot); the minor units above
     # stay the source of truth.
     gross = fields.Monetary(compute="_compute_money", store=True)
