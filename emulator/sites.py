@@ -138,3 +138,41 @@ def inside_site(site: Site, latitude: Decimal, longitude: Decimal) -> bool:
 
 def valid_mccs(site: Site) -> tuple[int, int]:
     return (site.mcc_gastronomy, site.mcc_gas_station)
+
+
+# A store address inside each site's borders and in a state it knows, as
+# (country, street, number, city, state, latitude, longitude): what the demo,
+# the benchmarks and the tests create their store with.
+SAMPLE_STORES = {
+    "MLA": ("AR", "Caseros", "3039", "Belgrano", "Capital Federal", -34.6, -58.4),
+    "MLB": (
+        "BR", "Avenida Paulista", "1578", "São Paulo", "São Paulo", -23.56, -46.65
+    ),
+    "MLM": (
+        "MX", "Paseo de la Reforma", "222", "Juárez", "Ciudad de México", 19.43,
+        -99.16,
+    ),
+    "MLC": (
+        "CL", "Avenida Providencia", "1234", "Providencia", "Región Metropolitana",
+        -33.43, -70.61,
+    ),
+    "MCO": ("CO", "Carrera 7", "71-21", "Bogotá", "Bogotá D.C.", 4.65, -74.06),
+    "MPE": ("PE", "Avenida Larco", "345", "Miraflores", "Lima", -12.12, -77.03),
+    "MLU": (
+        "UY", "Avenida 18 de Julio", "1360", "Montevideo", "Montevideo", -34.9,
+        -56.18,
+    ),
+}  # fmt: skip
+
+
+def sample_store_fields(site_id):
+    """The sample store's address as a mercado.pago.qr.store's fields."""
+    _country, street, number, city, state, lat, lon = SAMPLE_STORES[site_id]
+    return {
+        "street_name": street,
+        "street_number": number,
+        "city_name": city,
+        "state_name": state,
+        "latitude": lat,
+        "longitude": lon,
+    }

@@ -16,6 +16,14 @@ MP_QR_METHOD_FIELDS = [
 MP_QR_RECOVER_MAX_ORDERS = 200
 
 
+def _as_id(value):
+    """A record id from the POS, 0 for anything that is not one."""
+    try:
+        return int(value or 0)
+    except (TypeError, ValueError):
+        return 0
+
+
 class PosPaymentMethod(models.Model):
     _inherit = "pos.payment.method"
 
@@ -87,13 +95,9 @@ class PosPaymentMethod(models.Model):
 
     def _mp_qr_attempt(self, attempt_id, session):
         """An attempt of this method made in the caller's open session."""
-        try:
-            attempt_id = int(attempt_id)
-        except (TypeError, ValueError):
-            attempt_id = 0
         # sudo: attempts are server records; the method and the session were
         # checked under the caller's rights.
-        attempt = self.env["mercado.pago.qr.attempt"].sudo().browse(attempt_id)
+        attempt = self.env["mercado.pago.qr.attempt"].sudo().browse(_as_id(attempt_id))
         if (
             not attempt.exists()
             or attempt.payment_method_id != self
@@ -123,13 +127,9 @@ class PosPaymentMethod(models.Model):
 
     def _mp_qr_open_session(self, session_id):
         """The caller's open session of a POS that takes this method."""
-        try:
-            session_id = int(session_id or 0)
-        except (TypeError, ValueError):
-            session_id = 0
         # Narrow reads: the session's and the config's rows are wide.
         session = self.env["pos.session"].search_fetch(
-            [("id", "=", session_id)], ["state", "config_id"]
+            [("id", "=", _as_id(session_id))], ["state", "config_id"]
         )
         config = session.config_id
         config.fetch(["name", "company_id", "currency_id"])

@@ -13,15 +13,8 @@ from odoo.addons.point_of_sale.tests.test_frontend import TestPointOfSaleHttpCom
 
 from ..emulator import EmulatorServer
 from ..emulator.notifier import signature_headers
+from ..emulator.sites import sample_store_fields
 from ..mercado_pago import SITES
-
-# A store address Mercado Pago accepts in each site: street, number, city,
-# state as Mercado Pago names it, latitude and longitude inside the country.
-STORE_ADDRESSES = {
-    "MLC": ("Avenida Providencia", "1234", "Providencia", "Región Metropolitana",
-            -33.43, -70.61),
-    "MCO": ("Carrera 7", "71-21", "Bogotá", "Bogotá D.C.", 4.65, -74.06),
-}  # fmt: skip
 
 
 class MercadoPagoQrCommon(TestPointOfSaleHttpCommon):
@@ -86,6 +79,46 @@ class MercadoPagoQrCommon(TestPointOfSaleHttpCommon):
         response.raise_for_status()
         return response.json() if response.content else None
 
+    def lose_answers(self, method, path, times=None):
+        """Mercado Pago does the call, then its answer is lost (a 500)."""
+        rule = {
+            "fault": "error",
+            "method": method,
+            "path": path,
+            "status": 500,
+            "when": "after",
+        }
+        if times:
+            rule["times"] = times
+        self.admin("PUT", "/faults", json={"rules": [rule]})
+
+    def api_requests(self):
+        """The calls that reached Mercado Pago (the emulator's own API aside)."""
+        return [
+            entry
+            for entry in self.admin("GET", "/requests")["requests"]
+            if not entry["path"].startswith("/emulator")
+        ]
+
+    @classmethod
+    def make_outsider(cls, login):
+        """A POS manager of another company, with a password for JSON-RPC."""
+        company = cls.env["res.company"].create(
+            {"name": f"Otra SA {login}", "currency_id": cls.env.company.currency_id.id}
+        )
+        return cls.env["res.users"].create(
+            {
+                "name": "Other company manager",
+                "login": login,
+                "password": login,
+                "company_id": company.id,
+                "company_ids": [Command.set(company.ids)],
+                "group_ids": [
+                    Command.set([cls.env.ref("point_of_sale.group_pos_manager").id])
+                ],
+            }
+        )
+
     def mp_get(self, path, **params):
         """Read Mercado Pago's side with the seller's token, as Mercado Pago has it."""
         response = requests.get(
@@ -110,16 +143,8 @@ class MercadoPagoQrCommon(TestPointOfSaleHttpCommon):
             "latitude": -34.6037,
             "longitude": -58.3816,
         }
-        if self.site_id in STORE_ADDRESSES:
-            street, number, city, state, lat, lon = STORE_ADDRESSES[self.site_id]
-            address = {
-                "street_name": street,
-                "street_number": number,
-                "city_name": city,
-                "state_name": state,
-                "latitude": lat,
-                "longitude": lon,
-            }
+        if self.site_id != "MLA":
+            address = sample_store_fields(self.site_id)
         return self.env["mercado.pago.qr.store"].create(
             {
                 "name": "Sucursal Centro",

@@ -119,21 +119,7 @@ class TestStoresAndCashboxes(MercadoPagoQrCommon):
     def test_store_created_remotely_but_answer_lost_is_found_not_doubled(self):
         store = self.make_store()
         # Mercado Pago creates the store, then the answer is lost on the way.
-        self.admin(
-            "PUT",
-            "/faults",
-            json={
-                "rules": [
-                    {
-                        "fault": "error",
-                        "method": "POST",
-                        "path": "^/users/.*/stores$",
-                        "status": 500,
-                        "when": "after",
-                    }
-                ]
-            },
-        )
+        self.lose_answers("POST", "^/users/.*/stores$")
         store.action_sync()
         [remote] = self._store_search(store)
         self.assertEqual(str(remote["id"]), store.mp_store_id)

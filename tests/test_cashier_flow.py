@@ -153,22 +153,7 @@ class CashierFlowCases:
         # Mercado Pago creates the order but the answer is lost.
         path = "^/v1/orders$" if self.api_mode == "orders" else "/orders$"
         method = "POST" if self.api_mode == "orders" else "PUT"
-        self.admin(
-            "PUT",
-            "/faults",
-            json={
-                "rules": [
-                    {
-                        "fault": "error",
-                        "method": method,
-                        "path": path,
-                        "status": 500,
-                        "when": "after",
-                        "times": 1,
-                    }
-                ]
-            },
-        )
+        self.lose_answers(method, path, times=1)
         attempt, result = self.start("5.00")
         writes = self.admin("GET", "/requests", params={"method": method})["requests"]
         keys = {r["idempotency_key"] for r in writes if r["path"].endswith("orders")}

@@ -3,7 +3,7 @@ called by JSON-RPC by a user who has no right to it, changes nothing."""
 
 import inspect
 
-from odoo.tests import Command, tagged
+from odoo.tests import tagged
 from odoo.tests.common import JsonRpcException
 from odoo.tools import mute_logger
 
@@ -38,21 +38,7 @@ class TestEveryDoorIsGuarded(MercadoPagoQrFlowCommon):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.other_company = cls.env["res.company"].create(
-            {"name": "Otra SA", "currency_id": cls.env.company.currency_id.id}
-        )
-        cls.outsider = cls.env["res.users"].create(
-            {
-                "name": "Other company manager",
-                "login": "mp_guard_outsider",
-                "password": "mp_guard_outsider",
-                "company_id": cls.other_company.id,
-                "company_ids": [Command.set(cls.other_company.ids)],
-                "group_ids": [
-                    Command.set([cls.env.ref("point_of_sale.group_pos_manager").id])
-                ],
-            }
-        )
+        cls.outsider = cls.make_outsider("mp_guard_outsider")
 
     def setUp(self):
         super().setUp()
@@ -125,13 +111,6 @@ class TestEveryDoorIsGuarded(MercadoPagoQrFlowCommon):
         for model, columns in WATCHED_COLUMNS.items():
             rows[model] = self.env[model].sudo().search([]).read(columns)
         return rows
-
-    def api_requests(self):
-        return [
-            entry
-            for entry in self.admin("GET", "/requests")["requests"]
-            if not entry["path"].startswith("/emulator")
-        ]
 
     def doors(self):
         for model in self.env.registry:

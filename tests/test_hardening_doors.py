@@ -13,28 +13,7 @@ class DoorsCommon(MercadoPagoQrFlowCommon):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.other_company = cls.env["res.company"].create(
-            {"name": "Otra SA", "currency_id": cls.env.company.currency_id.id}
-        )
-        cls.outsider = cls.env["res.users"].create(
-            {
-                "name": "Other company manager",
-                "login": "mp_doors_outsider",
-                "company_id": cls.other_company.id,
-                "company_ids": [Command.set(cls.other_company.ids)],
-                "group_ids": [
-                    Command.set([cls.env.ref("point_of_sale.group_pos_manager").id])
-                ],
-            }
-        )
-
-    def api_requests(self):
-        """The calls that reached Mercado Pago (the emulator's own API aside)."""
-        return [
-            entry
-            for entry in self.admin("GET", "/requests")["requests"]
-            if not entry["path"].startswith("/emulator")
-        ]
+        cls.outsider = cls.make_outsider("mp_doors_outsider")
 
     def paid_attempt(self, amount="12.50", line_uuid="line-paid"):
         attempt, _result = self.start(amount, line_uuid=line_uuid)

@@ -21,22 +21,7 @@ class TestRetriesReplayTheFirstBody(MercadoPagoQrFlowCommon):
         """Mercado Pago answers 409 idempotency_key_already_used to a key reused
         with another body within 24 h (Mercado Pago's API reference, Orders API
         errors; docs/mercado-pago-api.md, Idempotency)."""
-        self.admin(
-            "PUT",
-            "/faults",
-            json={
-                "rules": [
-                    {
-                        "fault": "error",
-                        "method": "POST",
-                        "path": "^/v1/orders$",
-                        "status": 500,
-                        "when": "after",
-                        "times": 50,
-                    }
-                ]
-            },
-        )
+        self.lose_answers("POST", "^/v1/orders$", times=50)
         product = self.env["product.product"].create(
             {"name": "Empanada", "list_price": 5.0, "taxes_id": False}
         )

@@ -7,6 +7,7 @@ loader): Odoo and the emulator run as subprocesses on a copy of the tier's
 base database, where transactions really run side by side.
 """
 
+import contextlib
 import json
 import sys
 import threading
@@ -41,12 +42,11 @@ def test_chaos_and_fuzz_keep_the_books():
     assert not fuzz["changed"], fuzz
 
 
-def test_a_notification_waits_for_a_row_another_door_holds():
-    """The POS's poll has locked the attempt, read the order just before the
-    customer paid, and is about to record "still waiting". The notification
-    of the payment arrives meanwhile: it must wait for the lock and re-read,
-    not skip, or the line stays waiting until the next poll or the cron."""
-    name = "lock_tier"
+@contextlib.contextmanager
+def threaded_till(name):
+    """A threaded Odoo without cron (nothing settles a row behind the test's
+    back), the emulator and a configured till; `hold(attempt_id)` locks an
+    attempt's row from a second PostgreSQL connection, as another door would."""
     python, odoo_pkg, pg = devenv.odoo_with_base_db("test")
     conf = devenv.write_odoo_conf(
         devenv.VAR / f"odoo-{name}.conf", pg, devenv.addons_path(odoo_pkg)
@@ -56,14 +56,37 @@ def test_a_notification_waits_for_a_row_another_door_holds():
     http_port, emu_port = live.free_port(), live.free_port()
     log_path = devenv.VAR / f"{name}-odoo.log"
     emulator = live.start_emulator(python, emu_port)
-    # Threaded, without cron: nothing but the notification settles the row.
     server = live.start_odoo(python, conf, db, http_port, log_path=log_path)
-    holder = None
+    holders = []
+
+    def hold(attempt_id):
+        holder = psycopg2.connect(
+            host=str(pg.socket_dir), port=pg.port, dbname=db, user=devenv.DB_USER
+        )
+        holders.append(holder)
+        holder.cursor().execute(
+            "SELECT id FROM mercado_pago_qr_attempt WHERE id = %s FOR UPDATE",
+            (attempt_id,),
+        )
+        return holder
+
     try:
         emu = f"http://127.0.0.1:{emu_port}"
         odoo = live.Odoo(f"http://127.0.0.1:{http_port}", db)
         odoo.login()
-        till = live.configure(odoo, emu)
+        yield odoo, emu, live.configure(odoo, emu), hold
+    finally:
+        for holder in holders:
+            holder.close()
+        live.stop(server, emulator)
+
+
+def test_a_notification_waits_for_a_row_another_door_holds():
+    """The POS's poll has locked the attempt, read the order just before the
+    customer paid, and is about to record "still waiting". The notification
+    of the payment arrives meanwhile: it must wait for the lock and re-read,
+    not skip, or the line stays waiting until the next poll or the cron."""
+    with threaded_till("lock_tier") as (odoo, emu, till, hold):
         # Mercado Pago's own notification is lost; this test sends it.
         requests.put(
             f"{emu}/emulator/v1/faults", json={"notifications": {"lose": 1}}, timeout=10
@@ -75,14 +98,7 @@ def test_a_notification_waits_for_a_row_another_door_holds():
         assert attempt["state"] == "waiting", attempt
         order_id = attempt["mp_order_id"]
 
-        holder = psycopg2.connect(
-            host=str(pg.socket_dir), port=pg.port, dbname=db, user=devenv.DB_USER
-        )
-        holder_cr = holder.cursor()
-        holder_cr.execute(
-            "SELECT id FROM mercado_pago_qr_attempt WHERE id = %s FOR UPDATE",
-            (attempt_id,),
-        )
+        holder = hold(attempt_id)
         requests.post(
             f"{emu}/emulator/v1/pos/{till['external_pos_id']}/pay",
             json={"outcome": "approved", "user_id": till["user_id"]},
@@ -108,7 +124,7 @@ def test_a_notification_waits_for_a_row_another_door_holds():
         notification.start()
         time.sleep(0.2)
         # The poll records what it read before the payment, and lets go.
-        holder_cr.execute(
+        holder.cursor().execute(
             "UPDATE mercado_pago_qr_attempt "
             "SET check_count = COALESCE(check_count, 0) + 1 "
             "WHERE id = %s",
@@ -122,11 +138,8 @@ def test_a_notification_waits_for_a_row_another_door_holds():
         )
         assert attempt["state"] == "paid", attempt
         assert attempt["check_count"] >= 2, attempt
-    finally:
-        if holder is not None:
-            holder.close()
-        live.stop(server, emulator)
     # A lock that is busy is a normal case, not a failed query.
+    log_path = devenv.VAR / "lock_tier-odoo.log"
     assert "bad query" not in log_path.read_text(), log_path
 
 
@@ -135,22 +148,7 @@ def test_two_refunds_of_one_payment_at_once_refund_it_once():
     moment. Both requests queue on the attempt's row lock, held here from a
     second connection; the second must see the first once it gets the lock,
     not a snapshot taken before it, and refuse."""
-    name = "refund_race"
-    python, odoo_pkg, pg = devenv.odoo_with_base_db("test")
-    conf = devenv.write_odoo_conf(
-        devenv.VAR / f"odoo-{name}.conf", pg, devenv.addons_path(odoo_pkg)
-    )
-    db = f"{devenv.MODULE}_{name}"
-    devenv.install_copy(python, pg, conf, db)
-    http_port, emu_port = live.free_port(), live.free_port()
-    emulator = live.start_emulator(python, emu_port)
-    server = live.start_odoo(python, conf, db, http_port)
-    holder = None
-    try:
-        emu = f"http://127.0.0.1:{emu_port}"
-        odoo = live.Odoo(f"http://127.0.0.1:{http_port}", db)
-        odoo.login()
-        till = live.configure(odoo, emu)
+    with threaded_till("refund_race") as (odoo, emu, till, hold):
         attempt_id = bench.sale(odoo, till, "race", amount="100.00")["id"]
         requests.post(
             f"{emu}/emulator/v1/pos/{till['external_pos_id']}/pay",
@@ -175,14 +173,7 @@ def test_two_refunds_of_one_payment_at_once_refund_it_once():
             )
             for _ in range(2)
         ]
-        holder = psycopg2.connect(
-            host=str(pg.socket_dir), port=pg.port, dbname=db, user=devenv.DB_USER
-        )
-        holder_cr = holder.cursor()
-        holder_cr.execute(
-            "SELECT id FROM mercado_pago_qr_attempt WHERE id = %s FOR UPDATE",
-            (attempt_id,),
-        )
+        holder = hold(attempt_id)
         answers = []
 
         def refund(wizard):
@@ -214,7 +205,3 @@ def test_two_refunds_of_one_payment_at_once_refund_it_once():
         assert sum(isinstance(a, Exception) for a in answers) == 1, answers
         ledger = requests.get(f"{emu}/emulator/v1/ledger", timeout=10).json()
         assert [e["kind"] for e in ledger["entries"]] == ["payment", "refund"], ledger
-    finally:
-        if holder is not None:
-            holder.close()
-        live.stop(server, emulator)

@@ -36,8 +36,8 @@ DEMO_PRODUCT = {site: products[1][0] for site, products in PRODUCTS.items()}
 
 def settings():
     site = os.environ.get("SITE", "MLA").upper()
-    if site not in live.SITE_SETUP:
-        sys.exit(f"SITE must be one of {', '.join(live.SITE_SETUP)}; got {site}.")
+    if site not in live.SAMPLE_STORES:
+        sys.exit(f"SITE must be one of {', '.join(live.SAMPLE_STORES)}; got {site}.")
     return {
         "site": site,
         "http_port": int(os.environ.get("HTTP_PORT", "8069")),

@@ -210,7 +210,7 @@ def check_site(site, shots):
 
 def main():
     wanted = os.environ.get("SITE", "all").upper()
-    sites = list(live.SITE_SETUP) if wanted == "ALL" else [wanted]
+    sites = list(live.SAMPLE_STORES) if wanted == "ALL" else [wanted]
     shots = os.environ.get("SCREENSHOTS", "") not in ("", "0")
     if shots:
         SHOTS.mkdir(parents=True, exist_ok=True)

@@ -18,32 +18,12 @@ from devenv import REPO
 # The repository root holds the pure client package.
 sys.path.insert(0, str(REPO))
 from emulator.notifier import signature_headers as _signature_headers
+from emulator.sites import SAMPLE_STORES, sample_store_fields
 from mercado_pago.money import SITES
 
 # The system parameter that lets an account's API base URL be the emulator's
 # (models/mercado_pago_qr_account.py); only a Settings administrator sets it.
 ALLOW_CUSTOM_API_URL = "pos_mercado_pago_qr.allow_custom_api_url"
-# One store address per site, inside the site's borders and in a known state.
-SITE_SETUP = {
-    "MLA": ("AR", "Caseros", "3039", "Belgrano", "Capital Federal", -34.6, -58.4),
-    "MLB": (
-        "BR", "Avenida Paulista", "1578", "São Paulo", "São Paulo", -23.56, -46.65
-    ),
-    "MLM": (
-        "MX", "Paseo de la Reforma", "222", "Juárez", "Ciudad de México", 19.43,
-        -99.16,
-    ),
-    "MLC": (
-        "CL", "Avenida Providencia", "1234", "Providencia", "Región Metropolitana",
-        -33.43, -70.61,
-    ),
-    "MCO": ("CO", "Carrera 7", "71-21", "Bogotá", "Bogotá D.C.", 4.65, -74.06),
-    "MPE": ("PE", "Avenida Larco", "345", "Miraflores", "Lima", -12.12, -77.03),
-    "MLU": (
-        "UY", "Avenida 18 de Julio", "1360", "Montevideo", "Montevideo", -34.9,
-        -56.18,
-    ),
-}  # fmt: skip
 
 
 def signature_headers(secret, data_id, request_id, ts=None):
@@ -237,7 +217,7 @@ def configure(odoo, emu, site="MLA", api_mode="orders", products=(), open_ui=Tru
     the callers need to sell: ids, tokens and the cashbox's external id."""
     import requests
 
-    country_code, street, number, city, state, lat, lon = SITE_SETUP[site]
+    country_code = SAMPLE_STORES[site][0]
     currency_code = SITES[site].currency
     remote = requests.post(
         f"{emu}/emulator/v1/accounts", json={"site_id": site}, timeout=10
@@ -278,12 +258,7 @@ def configure(odoo, emu, site="MLA", api_mode="orders", products=(), open_ui=Tru
         {
             "name": "Sucursal Centro",
             "account_id": account,
-            "street_name": street,
-            "street_number": number,
-            "city_name": city,
-            "state_name": state,
-            "latitude": lat,
-            "longitude": lon,
+            **sample_store_fields(site),
         },
     )
     odoo.call("mercado.pago.qr.store", "action_sync", [store])
