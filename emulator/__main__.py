@@ -59,7 +59,7 @@ def build_parser() -> argparse.ArgumentParser:
         action="append",
         default=[],
         metavar="KEY=VALUE",
-        help="behaviour knob, e.g. pending_order_policy=replace (repeatable)",
+        help="behaviour knob, e.g. pending_order_policy=reject (repeatable)",
     )
     p.add_argument(
         "--account",

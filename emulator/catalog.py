@@ -1,4 +1,7 @@
-"""Users, stores (doc §2) and cashboxes / POS (doc §3)."""
+"""Users, stores and cashboxes / POS.
+
+Sources: docs/mercado-pago-api.md §1.1 (users), §2 (stores), §3 (cashboxes / POS).
+"""
 
 from __future__ import annotations
 
@@ -191,13 +194,17 @@ def render_store(app, store: dict) -> dict:
 
 
 def own_store(app, req, store_id) -> dict:
-    store = app.state.data["stores"].get(str(store_id).strip())
+    store_id = str(store_id).strip()
+    if not store_id.isdigit():
+        # docs/mercado-pago-api.md §2: a malformed id is 400 INVALID_STORE_ID.
+        raise bad("INVALID_STORE_ID", "Invalid STORE_ID.")
+    store = app.state.data["stores"].get(store_id)
     if not store or store["user_id"] != req.account["user_id"]:
         raise ApiError(404, "not_found", f"Store {store_id} not found")
     return store
 
 
-@route("GET", "/users/{user_id}/stores/search", "legacy")
+@route("GET", "/users/{user_id}/stores/search", "catalog")
 def stores_search(app, req):
     check_user(req)
     uid = req.account["user_id"]
@@ -210,7 +217,7 @@ def stores_search(app, req):
     return ok(paging(req, stores))
 
 
-@route("POST", "/users/{user_id}/stores", "legacy")
+@route("POST", "/users/{user_id}/stores", "catalog")
 def stores_create(app, req):
     check_user(req)
     fields = _validate_store(app, req, req.json(), None)
@@ -224,15 +231,15 @@ def stores_create(app, req):
         **fields,
     }
     app.state.data["stores"][str(store_id)] = store
-    return ok(render_store(app, store))  # doc §2: 200 on success
+    return ok(render_store(app, store))  # docs/mercado-pago-api.md §2: 200
 
 
-@route("GET", "/stores/{store_id}", "legacy")
+@route("GET", "/stores/{store_id}", "catalog")
 def stores_get(app, req):
     return ok(render_store(app, own_store(app, req, req.params["store_id"])))
 
 
-@route("PUT", "/users/{user_id}/stores/{store_id}", "legacy")
+@route("PUT", "/users/{user_id}/stores/{store_id}", "catalog")
 def stores_update(app, req):
     check_user(req)
     store = own_store(app, req, req.params["store_id"])
@@ -246,12 +253,13 @@ def stores_update(app, req):
     return ok(render_store(app, store))
 
 
-@route("DELETE", "/users/{user_id}/stores/{store_id}", "legacy")
+@route("DELETE", "/users/{user_id}/stores/{store_id}", "catalog")
 def stores_delete(app, req):
     check_user(req)
     store = own_store(app, req, req.params["store_id"])
     del app.state.data["stores"][str(store["id"])]
-    for pos in app.state.data["pos"].values():  # doc §2: "unlinks its POS"
+    # docs/mercado-pago-api.md §2: a delete unlinks the store's cashboxes.
+    for pos in app.state.data["pos"].values():
         if pos["store_id"] == store["id"]:
             pos.update(store_id=None, external_store_id=None)
     app.state.dirty = True
@@ -421,7 +429,7 @@ def own_pos(app, req, pos_id: str) -> dict:
     return pos
 
 
-@route("POST", "/pos", "legacy")
+@route("POST", "/pos", "catalog")
 def pos_create(app, req):
     fields = _validate_pos(app, req, req.json(required=False), None)
     state = app.state
@@ -439,10 +447,10 @@ def pos_create(app, req):
         **fields,
     }
     state.data["pos"][str(pos_id)] = pos
-    return ok(render_pos(app, req, pos))  # doc §3: 200
+    return ok(render_pos(app, req, pos))  # docs/mercado-pago-api.md §3: 200
 
 
-@route("GET", "/pos", "legacy")
+@route("GET", "/pos", "catalog")
 def pos_search(app, req):
     uid = req.account["user_id"]
     filters = {
@@ -466,12 +474,12 @@ def pos_search(app, req):
     return ok(paging(req, found))
 
 
-@route("GET", "/pos/{pos_id}", "legacy")
+@route("GET", "/pos/{pos_id}", "catalog")
 def pos_get(app, req):
     return ok(render_pos(app, req, own_pos(app, req, req.params["pos_id"])))
 
 
-@route("PUT", "/pos/{pos_id}", "legacy")
+@route("PUT", "/pos/{pos_id}", "catalog")
 def pos_update(app, req):
     pos = own_pos(app, req, req.params["pos_id"])
     fields = _validate_pos(app, req, req.json(required=False), pos)
@@ -481,7 +489,7 @@ def pos_update(app, req):
     return ok(render_pos(app, req, pos))
 
 
-@route("DELETE", "/pos/{pos_id}", "legacy")
+@route("DELETE", "/pos/{pos_id}", "catalog")
 def pos_delete(app, req):
     pos = own_pos(app, req, req.params["pos_id"])
     app.engine.close_instore(pos["id"], "pos_deleted")

@@ -12,14 +12,26 @@ from .sites import SITES
 
 DEFAULTS: dict = {
     # Orders API: a new order on a cashbox that already holds a pending one.
-    # "reject" -> 409 already_queued_order_for_pos; "replace" -> cancel the old one.
-    "pending_order_policy": "reject",
+    # No public source says what Mercado Pago answers (issue #14), so the
+    # emulator invents nothing by default: "replace" cancels the old one;
+    # "reject" -> 409 already_queued_order_for_pos (v2: pos_has_pending_order),
+    # a switch for tests that want the stricter cashbox.
+    "pending_order_policy": "replace",
     # Sites where POST /v1/orders type=qr is enabled (others: 400 unsupported_site).
     "orders_api_sites": sorted(SITES),
     # Orders API amounts: "two_or_none" ("50" or "50.00") or "two_required".
     "amount_format": "two_or_none",
-    # CLP/COP: reject "5000.00" too, not only "5000.50".
-    "zero_decimal_strict": True,
+    # CLP/COP: reject "5000.00" too, not only "5000.50". Off: the QR reference
+    # (.md) and guide say "two decimals or none", the HTML reference says "two
+    # decimals" always; "5000" and "5000.00" satisfy one of them each.
+    "zero_decimal_strict": False,
+    # QR create: refuse a total_amount that differs from the payment amount
+    # with 400 invalid_total_amount. The code is documented for online orders
+    # only, and the QR reference's own example (50.00 vs 24.50) would fail it.
+    "orders_total_must_match": False,
+    # QR create: refuse discounts together with items[].external_categories
+    # (the reference says so; the guide's example O1 sends both).
+    "discounts_exclusive_with_categories": False,
     "orders_default_expiration": "PT15M",
     # status_detail of a paid order: "accredited" (webhook sample) or "processed".
     "processed_status_detail": "accredited",
@@ -38,8 +50,18 @@ DEFAULTS: dict = {
     # (the resource as it is now, status 200).
     "idempotency_replay": "snapshot",
     "idempotency_ttl_seconds": 86400,
-    # GET /v1/orders?external_reference= response list key: "data" or "results".
+    # GET /v1/orders response list key: "data" (SDK fixtures) or "results".
     "orders_search_shape": "data",
+    # GET /v1/orders paging numbers: "int" (SDK-PHP/Java/Python fixtures) or
+    # "string" (SDK-Node/Go/.NET fixtures).
+    "orders_search_paging_type": "int",
+    # How GET/cancel/refund bodies name the payment's operation number:
+    # "reference_id" (SDK fixtures and types), "reference" ({"id": ...}, as the
+    # published webhooks W1/W6) or "both". Webhooks always use "reference".
+    "order_operation_number": "reference_id",
+    # Refunds are possible this many days after the payment: the QR guide says
+    # 180, the QR refund-errors page 360; the emulator accepts the longer one.
+    "refund_window_days": 360,
     # In-store v2: default expiry when expiration_date is omitted (undocumented).
     "v2_default_expiration_seconds": 600,
     # In-store v2: require `description` (the error list says "must be present").
@@ -60,8 +82,14 @@ DEFAULTS: dict = {
     "accept_query_token": False,
     # Webhook signature: ts unit "ms" (docs) or "s" (SDK 3.6.0).
     "signature_ts_unit": "ms",
-    # Lowercase an alphanumeric data.id in the signed manifest (docs) or not.
-    "signature_lowercase_id": True,
+    # Lowercase an alphanumeric data.id in the signed manifest (the docs' rule)
+    # or sign it as sent (False: every official SDK since the PRs of
+    # 2026-06-17, which say Mercado Pago signs the original case).
+    "signature_lowercase_id": False,
+    # Sign Orders API (QR) webhooks at all. The SDKs' docstrings and MP's
+    # webhooks page say QR notifications are not signed; the QR notifications
+    # page shows an x-signature. Signed by default, so receivers can check it.
+    "sign_order_webhooks": True,
     # Legacy v2: send JSON webhooks to the account webhook_url instead of IPN.
     "legacy_webhooks": False,
     # Notification delivery: retries after the first failure, seconds.
@@ -83,6 +111,8 @@ _CHOICES = {
     "rejected_order_status": ("action_required", "created"),
     "idempotency_replay": ("snapshot", "current"),
     "orders_search_shape": ("data", "results"),
+    "orders_search_paging_type": ("int", "string"),
+    "order_operation_number": ("reference_id", "reference", "both"),
     "store_external_id_charset": ("alnum", "any"),
     "store_id_type": ("number", "string"),
     "pos_store_fields": ("both", "either"),

@@ -1,7 +1,12 @@
-"""API errors and the three body styles Mercado Pago uses (doc §2-§6).
+"""API errors and the body styles Mercado Pago uses.
 
-- "legacy" (users, stores, POS, merchant orders, payments):
+Sources: docs/mercado-pago-api.md §1.3 (error bodies), §2–§5 (stores, POS,
+in-store v2, Orders API).
+
+- "legacy" (users, merchant orders, payments):
   {"message", "error", "status", "cause": [...]}
+- "catalog" (stores, POS): the legacy body plus "errorKey" (the stores and POS
+  references publish error bodies as {"errorKey": "INVALID_STORE_ID"})
 - "instore" (in-store orders v2): {"errorKey", "message", "status"}
 - "orders" (Orders API): {"errors": [{"code", "message", "details": [...]}]}
 - "emulator" (admin routes): {"error", "message"}
@@ -43,12 +48,15 @@ def error_body(style: str, err: ApiError) -> dict:
     if not cause and err.status == 400:
         # Validation codes (NAME_TOO_LONG...) also go in cause[] where MP puts them.
         cause = [{"code": err.code, "description": err.message}]
-    return {
+    body = {
         "message": err.message,
         "error": err.code,
         "status": err.status,
         "cause": cause,
     }
+    if style == "catalog":
+        body["errorKey"] = err.code
+    return body
 
 
 # Short constructors keep the handlers readable.

@@ -12,7 +12,15 @@ import re
 import threading
 from decimal import Decimal, InvalidOperation
 
-HTTP_FAULTS = ("latency", "error", "rate_limit", "timeout", "drop")
+HTTP_FAULTS = (
+    "latency",
+    "error",
+    "rate_limit",
+    "timeout",
+    "drop",
+    "api_error",
+    "locked",
+)
 
 _NOTIFY_DEFAULTS = {
     "lose": 0.0,  # probability a delivery is never sent
@@ -53,6 +61,8 @@ def _rule(raw: dict) -> dict:
         "retry_after",
         "ms",
         "jitter_ms",
+        "code",
+        "message",
     }
     if unknown:
         raise ValueError(f"unknown rule keys {sorted(unknown)}")
@@ -63,10 +73,13 @@ def _rule(raw: dict) -> dict:
         "probability": _prob(raw.get("probability", 1.0), "probability"),
         "times": raw.get("times"),
         "when": raw.get("when", "before"),
-        "status": int(raw.get("status", 500)),
+        "status": int(raw.get("status", {"locked": 423}.get(kind, 500))),
         "retry_after": int(raw.get("retry_after", 1)),
         "ms": int(raw.get("ms", 30000 if kind == "timeout" else 0)),
         "jitter_ms": int(raw.get("jitter_ms", 0)),
+        # api_error/locked: the code and message the route's error body carries.
+        "code": raw.get("code", "resource_locked" if kind == "locked" else None),
+        "message": raw.get("message"),
         "fired": 0,
     }
     if rule["path"] is not None:
@@ -77,6 +90,11 @@ def _rule(raw: dict) -> dict:
         raise ValueError("times must be >= 0")
     if kind == "error" and not 500 <= rule["status"] <= 599:
         raise ValueError("error status must be 5xx")
+    if kind in ("api_error", "locked"):
+        if not 400 <= rule["status"] <= 599:
+            raise ValueError(f"{kind} status must be 4xx or 5xx")
+        if not isinstance(rule["code"], str) or not rule["code"]:
+            raise ValueError("api_error needs a code, e.g. resource_locked")
     return rule
 
 

@@ -2,7 +2,8 @@
 
 Only successful (2xx) answers are remembered: a rejected request can be fixed
 and retried with the same key. Keys are scoped per account and expire after
-`idempotency_ttl_seconds` (24 h, doc §1).
+`idempotency_ttl_seconds` (24 h). A key longer than 128 characters is
+`400 invalid_idempotency_key_length` (docs/mercado-pago-api.md §1.2).
 """
 
 from __future__ import annotations
@@ -15,6 +16,9 @@ from .errors import ApiError
 from .money import dumps, loads
 from .state import iso, parse_iso
 from .web import Response
+
+# Mercado Pago's limit on X-Idempotency-Key (docs/mercado-pago-api.md §1.2).
+MAX_KEY_LENGTH = 128
 
 
 def fingerprint(req) -> str:
@@ -40,6 +44,13 @@ def run(app, req, handler, *, required: bool, render_current=None) -> Response:
                 details=["X-Idempotency-Key"],
             )
         return handler()
+    if len(key) > MAX_KEY_LENGTH:
+        raise ApiError(
+            400,
+            "invalid_idempotency_key_length",
+            f"X-Idempotency-Key length exceeds {MAX_KEY_LENGTH} characters",
+            details=["X-Idempotency-Key"],
+        )
     state = app.state
     slot = f"{req.account['user_id']}:{key}"
     stored = state.data["idempotency"].get(slot)

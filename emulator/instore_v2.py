@@ -1,4 +1,7 @@
-"""Legacy attended model, in-store orders v2 (doc §4): PUT / GET / DELETE."""
+"""Legacy attended model, in-store orders v2: PUT / GET / DELETE.
+
+Source: docs/mercado-pago-api.md §4.
+"""
 
 from __future__ import annotations
 
@@ -25,7 +28,10 @@ def _collector(req) -> None:
     if not uid.isdigit():
         raise _bad("invalid_collectorId", "user_id must be a number.")
     if int(uid) != req.account["user_id"]:
-        raise ApiError(403, "invalid_access_token", "Access denied.")
+        # Published as 400 errorKey invalid_access_token "Access denied." for
+        # v2 DELETE (devsite-docs instore_orders_v2.json) and the v1 POST; the
+        # same answer on PUT and GET (no other status is published for it).
+        raise _bad("invalid_access_token", "Access denied.")
 
 
 def _pos(app, req) -> dict:
@@ -193,7 +199,8 @@ def v2_put(app, req):
             )
         engine.cancel_order(account, pending[1], "canceled_by_new_order")
     elif pending:
-        engine.close_instore(pos["id"], "replaced")  # doc §4: PUT replaces
+        # docs/mercado-pago-api.md §4: a new PUT replaces the pending order.
+        engine.close_instore(pos["id"], "replaced")
     rec = {
         **fields,
         "_user_id": account["user_id"],

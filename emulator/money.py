@@ -9,7 +9,7 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 ZERO = Decimal(0)
 
-# Orders API amounts: "two decimals or none" (doc §6.2).
+# Orders API amounts: "two decimals or none" (docs/mercado-pago-api.md §9).
 _TWO_OR_NONE = re.compile(r"^\d+(\.\d{2})?$")
 _TWO_REQUIRED = re.compile(r"^\d+\.\d{2}$")
 _INTEGER = re.compile(r"^\d+$")
@@ -35,17 +35,27 @@ def D(value: str | int | Decimal) -> Decimal:
 def parse_amount_string(
     text: object, decimals: int, *, two_required: bool, zero_decimal_strict: bool
 ) -> Decimal:
-    """Parse an Orders API amount string; raise ValueError(reason) when invalid."""
+    """Parse an Orders API amount string; raise ValueError(reason) when invalid.
+
+    Default ("two decimals or none", QR reference .md and guide): "50", "50.00",
+    and for zero-decimal currencies (CLP, COP) "1500" and "1500.00" alike, but
+    never a fraction the currency cannot hold ("1500.50"). `two_required` is the
+    HTML reference's "must contain two decimals"; `zero_decimal_strict` refuses
+    "1500.00" in CLP/COP (no public source says so: a switch, off by default).
+    """
     if not isinstance(text, str):
         raise TypeError("must be a string")
     if decimals == 0 and zero_decimal_strict:
         if not _INTEGER.match(text):
             raise ValueError("must be an integer for a zero-decimal currency")
-    elif not (_TWO_REQUIRED if two_required and decimals else _TWO_OR_NONE).match(text):
+    elif two_required:
+        if not _TWO_REQUIRED.match(text):
+            raise ValueError("must have two decimals")
+    elif not _TWO_OR_NONE.match(text):
         raise ValueError("must have two decimals or none")
     value = Decimal(text)
     if decimals == 0 and value != value.to_integral_value():
-        raise ValueError("must be an integer for a zero-decimal currency")
+        raise ValueError("must be a whole number for a zero-decimal currency")
     if value <= ZERO:
         raise ValueError("must be greater than zero")
     return value

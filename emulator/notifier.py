@@ -3,9 +3,12 @@
 Like Mercado Pago, nothing is sent inside the request that caused it. A failed
 delivery (non-2xx, timeout, connection error) is retried on the configured
 schedule. Kinds:
-- "order":   Orders API webhook, signed, `?data.id=ORD...&type=order` (doc §9.3)
-- "ipn":     legacy IPN, unsigned, `?topic=payment|merchant_order&id=N` (§9.1)
-- "webhook": legacy topics as JSON webhooks, signed (§9.2)
+- "order":   Orders API webhook, signed, `?data.id=ORD...&type=order`
+  (docs/mercado-pago-api.md §8.1)
+- "ipn":     legacy IPN, unsigned, `?topic=payment|merchant_order&id=N`
+  (docs/mercado-pago-api.md §8.2)
+- "webhook": legacy topics as JSON webhooks, signed
+  (docs/mercado-pago-api.md §8.2)
 """
 
 from __future__ import annotations
@@ -36,7 +39,8 @@ def add_query(url: str, params: dict) -> str:
 
 
 def manifest(data_id: str | None, request_id: str | None, ts: str | None) -> str:
-    """The signed string of §9.4; pairs whose value is absent are omitted."""
+    """The signed string of docs/mercado-pago-api.md §8.3; pairs whose value is
+    absent are omitted."""
     out = ""
     if data_id:
         out += f"id:{data_id};"
@@ -48,6 +52,10 @@ def manifest(data_id: str | None, request_id: str | None, ts: str | None) -> str
 
 
 def sign(secret: str, data_id: str | None, request_id: str, ts: str, lower: bool):
+    """HMAC-SHA256 hex of the manifest. lower=True is the docs' rule (data.id
+    lowercased); False signs data.id as received, as every official SDK's
+    validator checks it since their PRs of 2026-06-17 (knob
+    `signature_lowercase_id`)."""
     if data_id and lower and data_id.isalnum():
         data_id = data_id.lower()
     text = manifest(data_id, request_id, ts)
@@ -55,11 +63,62 @@ def sign(secret: str, data_id: str | None, request_id: str, ts: str, lower: bool
 
 
 def signature_headers(
-    secret: str, data_id: str | None, request_id: str, ts: str, lower: bool = True
+    secret: str, data_id: str | None, request_id: str, ts: str, lower: bool = False
 ) -> dict:
     """The x-signature and x-request-id headers of a signed notification."""
     digest = sign(secret, data_id, request_id, ts, lower)
     return {"x-request-id": request_id, "x-signature": f"ts={ts},v1={digest}"}
+
+
+_PAID_STATUSES = ("processed", "refunded")
+
+
+def _webhook_payment(txn: dict) -> dict:
+    """A payment transaction as published in QR webhooks (W1, W6): the
+    operation number is `reference: {id}`, not the REST `reference_id`."""
+    out = {"amount": txn.get("amount"), "id": txn.get("id")}
+    if txn.get("paid_amount") is not None:
+        out["paid_amount"] = txn["paid_amount"]
+    if txn.get("payment_method"):
+        out["payment_method"] = copy.deepcopy(txn["payment_method"])
+    if txn.get("reference_id") is not None:
+        out["reference"] = {"id": str(txn["reference_id"])}
+    out["status"] = txn.get("status")
+    out["status_detail"] = txn.get("status_detail")
+    return out
+
+
+def order_webhook_body(account: dict, order: dict, action: str, now: str) -> dict:
+    """An Orders API (QR) webhook body, field for field as the published
+    examples W1-W4 (MP QR "Configurar notificações" page): total_paid_amount
+    only once paid (processed, refunded); transactions only while processed;
+    application_id and user_id strings; data.version an integer."""
+    payments = order.get("transactions", {}).get("payments", [])
+    data = {
+        "external_reference": order["external_reference"],
+        "id": order["id"],
+        "status": order["status"],
+        "status_detail": order["status_detail"],
+        "total_amount": order["total_amount"],
+    }
+    if order["status"] in _PAID_STATUSES:
+        # A QR order holds one payment: what the customer paid for it.
+        paid = [t["paid_amount"] for t in payments if t.get("paid_amount")]
+        data["total_paid_amount"] = paid[0] if paid else order["total_amount"]
+    if order["status"] == "processed":
+        data["transactions"] = {"payments": [_webhook_payment(t) for t in payments]}
+    data["type"] = "qr"
+    data["version"] = int(order["_version"])
+    return {
+        "action": action,
+        "api_version": "v1",
+        "application_id": str(account["application_id"]),
+        "data": data,
+        "date_created": now,
+        "live_mode": account["live_mode"],
+        "type": "order",
+        "user_id": str(account["user_id"]),
+    }
 
 
 def _swap(value, old, new):
@@ -123,33 +182,14 @@ class Notifier:
         url = account.get("webhook_url")
         if not url:
             return  # no panel webhook configured: Mercado Pago sends nothing
-        data = {
-            "id": order["id"],
-            "external_reference": order["external_reference"],
-            "status": order["status"],
-            "status_detail": order["status_detail"],
-            "total_amount": order["total_amount"],
-            "transactions": copy.deepcopy(order["transactions"]),
-            "type": "qr",
-            "version": order["_version"],
-        }
-        body = {
-            "action": action,
-            "api_version": "v1",
-            "application_id": account["application_id"],
-            "data": data,
-            "date_created": self._now(),
-            "live_mode": account["live_mode"],
-            "type": "order",
-            "user_id": str(account["user_id"]),
-        }
+        sign = self.state.config["sign_order_webhooks"]
         self.submit(
             {
                 "kind": "order",
                 "event": action,
                 "url": add_query(url, {"data.id": order["id"], "type": "order"}),
-                "body": body,
-                "secret": account["webhook_secret"],
+                "body": order_webhook_body(account, order, action, self._now()),
+                "secret": account["webhook_secret"] if sign else None,
                 "data_id": order["id"],
                 "user_id": account["user_id"],
             }
@@ -190,8 +230,9 @@ class Notifier:
         created = res.get("_notified", 0) == 0
         res["_notified"] = res.get("_notified", 0) + 1
         if topic == "payment":
+            # As published (docs/mercado-pago-api.md §8.2): "id" is a string.
             body = {
-                "id": self.next_nid(),
+                "id": str(self.next_nid()),
                 "live_mode": account["live_mode"],
                 "type": "payment",
                 "date_created": self._now(),
@@ -202,21 +243,25 @@ class Notifier:
             }
             wh_type = "payment"
         else:
-            # Shape from public samples (doc §9.2 ⚠).
+            # Mercado Pago publishes no merchant-order webhook: these are the keys
+            # of a third-party capture (docs/mercado-pago-api.md §8.2), with no
+            # "api_version": "id" and "application_id" strings, "user_id" a
+            # number, "version" 1.
             body = {
-                "id": int(rid) if rid.isdigit() else rid,
-                "type": "topic_merchant_order_wh",
                 "action": "create" if created else "update",
-                "status": res["status"],
-                "date_created": self._now(),
-                "user_id": account["user_id"],
-                "live_mode": account["live_mode"],
-                "api_version": "v1",
+                "application_id": str(account["application_id"]),
                 "data": {
                     "currency_id": res["currency_id"],
                     "marketplace": "NONE",
                     "status": res["status"],
                 },
+                "date_created": self._now(),
+                "id": rid,
+                "live_mode": account["live_mode"],
+                "status": res["status"],
+                "type": "topic_merchant_order_wh",
+                "user_id": account["user_id"],
+                "version": 1,
             }
             wh_type = "topic_merchant_order_wh"
         self.submit(
@@ -343,7 +388,12 @@ class Notifier:
             "X-Socket-Timeout": "22000",
         }
         if note["secret"] is None:
-            return headers  # IPN is not signed (doc §9.1)
+            # IPN is not signed (docs/mercado-pago-api.md §8.2); nor are QR
+            # webhooks with the knob sign_order_webhooks off, which still carry
+            # their request id.
+            if note["kind"] != "ipn":
+                headers["x-request-id"] = note["request_id"]
+            return headers
         # Real time, not the emulated clock: receivers compare ts with their own
         # clock, and a test that jumps the emulator's clock must still verify.
         now = time.time()

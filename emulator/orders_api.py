@@ -1,4 +1,7 @@
-"""Orders API for QR: POST /v1/orders, get, search, cancel, refund (doc §6)."""
+"""Orders API for QR: POST /v1/orders, get, search, cancel, refund.
+
+Source: docs/mercado-pago-api.md §5.
+"""
 
 from __future__ import annotations
 
@@ -16,6 +19,9 @@ from .state import iso, parse_iso
 from .web import ok, route
 
 _REFERENCE = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+# Cancel and refund references: "must begin with the prefix ORD and be
+# followed by 26 characters" (else 400 invalid_path_param).
+_ORDER_ID = re.compile(r"^ORD[0-9A-Za-z]{26}$")
 _DURATION = re.compile(
     r"^P(?:(?P<w>\d+)W)?(?:(?P<d>\d+)D)?"
     r"(?:T(?:(?P<h>\d+)H)?(?:(?P<m>\d+)M)?(?:(?P<s>\d+(?:\.\d+)?)S)?)?$"
@@ -186,7 +192,7 @@ def _check_config(conf) -> tuple[str, str]:
     return pos_ext, mode
 
 
-def _check_transactions(txns, amount, total: Decimal) -> None:
+def _check_transactions(txns, amount, total: Decimal, must_match: bool) -> None:
     if not isinstance(txns, dict):
         raise type_error("transactions", "must be an object")
     if set(txns) - {"payments"}:
@@ -211,11 +217,18 @@ def _check_transactions(txns, amount, total: Decimal) -> None:
         raise value_error("transactions.payments[0]", "only {amount} is accepted")
     if pay.get("amount") is None:
         raise _err(400, "required_properties", f"{field} is required", field)
-    if amount(pay["amount"], field) != total:
-        raise value_error(field, "must equal total_amount")
+    if amount(pay["amount"], field) != total and must_match:
+        # Documented for online orders only; a switch here (issue #14).
+        raise _err(
+            400,
+            "invalid_total_amount",
+            "total_amount is not equivalent to the sum of transactions.payments.amount",
+            "total_amount",
+        )
 
 
-def _check_items_and_discounts(body, amount, total: Decimal, strict: bool):
+def _check_items_and_discounts(body, amount, total: Decimal, app_cfg: dict):
+    strict = app_cfg["strict_item_sums"]
     items = body.get("items")
     if items is not None:
         items = _validate_items(items, amount)
@@ -232,7 +245,10 @@ def _check_items_and_discounts(body, amount, total: Decimal, strict: bool):
             if not isinstance(dm, dict) or dm.get("type") not in _DISCOUNT_TYPES:
                 raise value_error(f"discounts.payment_methods[{n}].type", "unknown")
             amount(dm.get("new_total_amount"), f"discounts.payment_methods[{n}]")
-        if items and any(i.get("external_categories") for i in items):
+        # The reference says external_categories "cannot be set together with
+        # the discounts field", yet the guide's own example sends both: a switch.
+        exclusive = app_cfg["discounts_exclusive_with_categories"]
+        if exclusive and items and any(i.get("external_categories") for i in items):
             raise value_error("discounts", "exclusive with items.external_categories")
     return items
 
@@ -282,8 +298,10 @@ def _validate_create(app, req) -> dict:
     expiration_text = body.get("expiration_time") or cfg["orders_default_expiration"]
     expires_in = parse_duration(expiration_text)
     pos_ext, mode = _check_config(body["config"])
-    _check_transactions(body["transactions"], amount, total)
-    items = _check_items_and_discounts(body, amount, total, cfg["strict_item_sums"])
+    _check_transactions(
+        body["transactions"], amount, total, cfg["orders_total_must_match"]
+    )
+    items = _check_items_and_discounts(body, amount, total, cfg)
     integration = _check_integration(body)
     pos = app.state.pos_by_external(account["user_id"], pos_ext)
     if not pos:
@@ -319,16 +337,47 @@ def _free_the_cashbox(app, account: dict, pos: dict) -> None:
         app.engine.close_instore(pos["id"], "replaced")
 
 
-def render_order(order: dict) -> dict:
-    return public(order)
+def render_order(order: dict, operation_number: str = "reference_id") -> dict:
+    """The REST view of an order. The payment's operation number is stored as
+    `reference_id` (SDK fixtures); knob `order_operation_number` may show it as
+    `reference: {id}` (the published webhooks' form) instead, or both."""
+    out = public(order)
+    if operation_number != "reference_id":
+        for txn in out["transactions"].get("payments", []):
+            if "reference_id" in txn:
+                txn["reference"] = {"id": txn["reference_id"]}
+                if operation_number == "reference":
+                    del txn["reference_id"]
+    return out
+
+
+def render_refund_answer(order: dict, refund_id: str) -> dict:
+    """POST /v1/orders/{id}/refund answers a partial order: id, status,
+    status_detail and only the refund just made (QR guide; SDK-PHP/Java/Node
+    fixtures R1-R7)."""
+    refunds = [
+        public(r)
+        for r in order["transactions"].get("refunds", [])
+        if r["id"] == refund_id
+    ]
+    return {
+        "id": order["id"],
+        "status": order["status"],
+        "status_detail": order["status_detail"],
+        "transactions": {"refunds": refunds},
+    }
 
 
 def _current(app, account):
+    shape = app.state.config["order_operation_number"]
+
     def render(resource):
-        if resource and resource.get("type") == "order":
+        if resource and resource.get("type") in ("order", "order_refund"):
             order = app.state.data["orders"].get(resource["id"])
             if order and order["_user_id"] == account["user_id"]:
-                return render_order(order)
+                if resource["type"] == "order_refund":
+                    return render_refund_answer(order, resource["refund_id"])
+                return render_order(order, shape)
         return None
 
     return render
@@ -391,7 +440,7 @@ def orders_create(app, req):
         state.data["orders"][order["id"]] = order
         state.dirty = True
         return ok(
-            render_order(order),
+            render_order(order, app.state.config["order_operation_number"]),
             201,
             resource={"type": "order", "id": order["id"]},
         )
@@ -401,74 +450,155 @@ def orders_create(app, req):
     )
 
 
-def own_order(app, req) -> dict:
-    order = app.state.data["orders"].get(req.params["order_id"])
-    if not order or order["_user_id"] != req.account["user_id"]:
+def own_order(app, req, *, check_id=False, refund=False, readable=True) -> dict:
+    """The account's order named in the path.
+
+    check_id: a reference that is not "ORD" + 26 characters is 400
+    invalid_path_param (cancel and refund references). refund: another
+    account's order is 400 invalid_order_owner (QR refund-errors page).
+    readable: orders older than 3 months are 404 (doc: GET "available only for
+    orders created less than 3 months ago").
+    """
+    order_id = req.params["order_id"]
+    if check_id and not _ORDER_ID.match(order_id):
+        raise _err(
+            400,
+            "invalid_path_param",
+            f"The order_id {order_id!r} has an invalid format. It must begin "
+            "with the prefix ORD and be followed by 26 characters.",
+            "order_id",
+        )
+    order = app.state.data["orders"].get(order_id)
+    if not order:
         raise ApiError(404, "order_not_found", "Order not found")
-    # Doc §6.1: only orders younger than 3 months can be read.
-    if parse_iso(order["created_date"]) + ORDER_VISIBLE_FOR < app.state.now():
+    if order["_user_id"] != req.account["user_id"]:
+        if refund:
+            raise ApiError(
+                400,
+                "invalid_order_owner",
+                "It is not possible to process a refund for an order that was "
+                "not created by the requester.",
+            )
+        raise ApiError(404, "order_not_found", "Order not found")
+    if readable and _too_old(app, order):
         raise ApiError(404, "order_not_found", "Order older than 3 months")
     return order
 
 
+def _too_old(app, order) -> bool:
+    return parse_iso(order["created_date"]) + ORDER_VISIBLE_FOR < app.state.now()
+
+
+_SEARCH_FILTERS = ("external_reference", "type", "status", "status_detail")
+
+
+def _search_window(req):
+    window = []
+    for name in ("begin_date", "end_date"):
+        text = req.q(name)
+        try:
+            window.append(parse_iso(text) if text else None)
+        except ValueError:
+            raise value_error(name, "an ISO-8601 date-time") from None
+    return window
+
+
+def _search_page(req) -> tuple[int, int]:
+    """(offset, limit) from page/page_size (SDKs, page 1-based) or offset/limit."""
+    try:
+        if req.q("page") is not None or req.q("page_size") is not None:
+            size = max(1, min(100, int(req.q("page_size", "50"))))
+            page = max(1, int(req.q("page", "1")))
+            return (page - 1) * size, size
+        offset = max(0, int(req.q("offset", "0")))
+        return offset, max(1, min(100, int(req.q("limit", "50"))))
+    except ValueError:
+        raise value_error("page", "page and page_size are integers") from None
+
+
 @route("GET", "/v1/orders", "orders")
 def orders_search(app, req):
-    # ⚠ Not confirmed for type=qr (doc §6.1); shape chosen by a knob.
-    ref = req.q("external_reference")
+    # Search order (SDK-Node search types, SDK-Go/PHP/Java/Python fixtures):
+    # begin_date/end_date, filters, page/page_size ->
+    # {data, paging: {total, total_pages, offset, limit}}. ⚠ unconfirmed for QR.
     uid = req.account["user_id"]
-    found = [
-        render_order(o)
-        for o in app.state.data["orders"].values()
-        if o["_user_id"] == uid and (ref is None or o["external_reference"] == ref)
-    ]
-    try:
-        offset = max(0, int(req.q("offset", "0")))
-        limit = max(1, min(100, int(req.q("limit", "50"))))
-    except ValueError:
-        raise value_error("offset", "offset and limit are integers") from None
-    key = app.state.config["orders_search_shape"]
-    return ok(
-        {
-            key: found[offset : offset + limit],
-            "paging": {"total": len(found), "offset": offset, "limit": limit},
-        }
-    )
+    begin, end = _search_window(req)
+    filters = {k: req.q(k) for k in _SEARCH_FILTERS if req.q(k) is not None}
+    found = []
+    for o in app.state.data["orders"].values():
+        if o["_user_id"] != uid or _too_old(app, o):
+            continue
+        if any(str(o.get(k)) != v for k, v in filters.items()):
+            continue
+        created = parse_iso(o["created_date"])
+        if (begin and created < begin) or (end and created > end):
+            continue
+        found.append(o)
+    offset, limit = _search_page(req)
+    cfg = app.state.config
+    shape = cfg["order_operation_number"]
+    total = len(found)
+    paging = {
+        "total": total,
+        "total_pages": -(-total // limit),
+        "offset": offset,
+        "limit": limit,
+    }
+    if cfg["orders_search_paging_type"] == "string":
+        paging = {k: str(v) for k, v in paging.items()}
+    page = [render_order(o, shape) for o in found[offset : offset + limit]]
+    return ok({cfg["orders_search_shape"]: page, "paging": paging})
 
 
 @route("GET", "/v1/orders/{order_id}", "orders")
 def orders_get(app, req):
-    return ok(render_order(own_order(app, req)))
+    shape = app.state.config["order_operation_number"]
+    return ok(render_order(own_order(app, req), shape))
 
 
 @route("POST", "/v1/orders/{order_id}/cancel", "orders")
 def orders_cancel(app, req):
     def cancel():
-        order = own_order(app, req)
-        if order["status"] == "canceled":
-            raise ApiError(409, "order_already_cancelled", "Order already canceled")
+        order = own_order(app, req, check_id=True, readable=False)
+        # Cancel reference: only a "created" order can be canceled; any other
+        # status is 409 order_already_canceled. (action_required, the state of
+        # a rejected payment, stays cancelable: the order still waits.)
         if order["status"] not in PAYABLE:
             raise ApiError(
                 409,
-                "cannot_cancel_order",
-                f"Order in status {order['status']} cannot be canceled",
+                "order_already_canceled",
+                f"There is a conflict trying to cancel the order due to its "
+                f"current status ({order['status']}).",
             )
         app.engine.cancel_order(req.account, order, "canceled_by_api")
-        return ok(render_order(order), resource={"type": "order", "id": order["id"]})
+        shape = app.state.config["order_operation_number"]
+        return ok(
+            render_order(order, shape), resource={"type": "order", "id": order["id"]}
+        )
 
     return idempotency.run(
         app, req, cancel, required=True, render_current=_current(app, req.account)
     )
 
 
+# Engine refusals -> (status, code) of the QR refund-errors page, or of the
+# SDK-Python MPOrderErrors constants where the page is silent.
+_REFUND_REFUSALS = {
+    "partial_not_allowed": (400, "unsupported_partially_refunds"),
+    "exceeds": (400, "refund_amount_exceeds"),
+    "too_old": (400, "in_store_payment_refund_order"),
+    "already_refunded": (409, "order_already_refunded"),
+    "not_refundable": (409, "cannot_refund_order"),
+}
+
+
 @route("POST", "/v1/orders/{order_id}/refund", "orders")
 def orders_refund(app, req):
     def refund():
-        order = own_order(app, req)
+        order = own_order(app, req, check_id=True, refund=True, readable=False)
         status = order["status"]
         if status == "refunded" or order["status_detail"] == "refunded":
             raise ApiError(409, "order_already_refunded", "Order already refunded")
-        if status == "canceled":
-            raise ApiError(409, "order_already_cancelled", "Order is canceled")
         if status != "processed":
             raise ApiError(
                 409,
@@ -482,18 +612,18 @@ def orders_refund(app, req):
             amount = _refund_amount(app, req, body, txn)
         payment = app.state.data["payments"][txn["reference_id"]]
         try:
-            app.engine.refund(payment, amount)
+            made = app.engine.refund(payment, amount)
         except RefundRefused as exc:
-            if exc.reason == "partial_not_allowed":
-                raise ApiError(409, "operation_not_supported", exc.message) from None
-            if exc.reason == "already_refunded":
-                raise ApiError(409, "order_already_refunded", exc.message) from None
-            if exc.reason == "too_old":
-                raise ApiError(409, "cannot_refund_order", exc.message) from None
+            if exc.reason in _REFUND_REFUSALS:
+                code_status, code = _REFUND_REFUSALS[exc.reason]
+                raise ApiError(code_status, code, exc.message) from None
             raise value_error("transactions[0].amount", exc.message) from None
-        return ok(
-            render_order(order), 201, resource={"type": "order", "id": order["id"]}
-        )
+        resource = {
+            "type": "order_refund",
+            "id": order["id"],
+            "refund_id": made["ref_id"],
+        }
+        return ok(render_refund_answer(order, made["ref_id"]), 201, resource=resource)
 
     return idempotency.run(
         app, req, refund, required=True, render_current=_current(app, req.account)

@@ -25,7 +25,6 @@ IDEMPOTENCY_SWEEP_SECONDS = 60.0
 SWEEP_EVERY = timedelta(milliseconds=100)
 
 PAYABLE = ("created", "action_required")
-REFUND_WINDOW = timedelta(days=180)  # doc §13.15
 
 
 class RefundRefused(Exception):
@@ -229,7 +228,11 @@ class Engine:
                 amount=fmt(amount, site.decimals),
                 paid_amount=fmt(amount, site.decimals),
                 reference_id=str(payment["id"]),
-                payment_method={"id": "account_money", "type": "account_money"},
+                payment_method={
+                    "id": "account_money",
+                    "installments": 1,
+                    "type": "account_money",
+                },
                 date_approved=now,
             )
             self._touch(order)
@@ -251,7 +254,7 @@ class Engine:
             mo["status"] = "closed"
         if outcome == "approved":
             # The QR is free again once money arrived; a rejection keeps the order
-            # so the customer can retry (doc §4).
+            # so the customer can retry (docs/mercado-pago-api.md §4).
             self.data["instore"].pop(str(pos["id"]), None)
         self.notifier.legacy_event(account, mo["notification_url"], "payment", payment)
         self.notifier.legacy_event(
@@ -312,8 +315,13 @@ class Engine:
                 "not_refundable", f"Payment in status {payment['status']}"
             )
         approved_at = parse_iso(payment["date_approved"])
-        if approved_at + REFUND_WINDOW < self.state.now():
-            raise RefundRefused("too_old", "refunds are possible for 180 days")
+        days = float(self.cfg["refund_window_days"])
+        if approved_at + timedelta(days=days) < self.state.now():
+            raise RefundRefused(
+                "too_old",
+                f"The maximum refund period has been exceeded. The limit is "
+                f"{days:g} days from the payment date.",
+            )
         gross = D(payment["transaction_amount"])
         refunded = D(payment["refunded"])
         remaining = gross - refunded
@@ -522,6 +530,9 @@ class Engine:
             order_link = {"id": p["order_id"], "type": "order"}
         else:
             order_link = {"id": p["mo_id"], "type": "mercadopago"}
+        # Legacy payments repeat their merchant order's notification_url; the
+        # Orders API has none (docs/mercado-pago-api.md §5.1).
+        mo = self.data["merchant_orders"].get(str(p["mo_id"])) if p["mo_id"] else None
         fee_details = []
         if p["status"] in ("approved", "refunded") and fee > ZERO:
             fee_details = [
@@ -537,13 +548,16 @@ class Engine:
             "currency_id": p["currency_id"],
             "transaction_amount": gross,
             "transaction_amount_refunded": D(p["refunded"]),
+            "coupon_amount": ZERO,
             "total_paid_amount": gross,
             "external_reference": p["external_reference"],
             "description": p["description"],
             "date_created": p["date_created"],
             "date_approved": p["date_approved"],
             "date_last_updated": p["date_last_updated"],
+            "date_of_expiration": None,
             "money_release_date": p["money_release_date"],
+            "notification_url": mo["notification_url"] if mo else None,
             "collector_id": p["user_id"],
             "live_mode": p["live_mode"],
             "order": order_link,
@@ -563,6 +577,7 @@ class Engine:
             "payer": {"id": None, "email": None, "type": None},
             "site_id": site.site_id,
             "metadata": {},
+            "additional_info": {},
             "captured": True,
             "binary_mode": False,
             "sponsor_id": None,
@@ -650,7 +665,12 @@ class Engine:
             "paid_amount": paid,
             "refunded_amount": refunded,
             "payer": None,
-            "items": [self._render_v2_item(i) for i in mo["items"]],
+            # Merchant-order items carry the site's currency (docs/mercado-pago-api.md
+            # §6.1); in-store v2 items do not.
+            "items": [
+                {**self._render_v2_item(i), "currency_id": mo["currency_id"]}
+                for i in mo["items"]
+            ],
             "cancelled": mo["cancelled"],
             "additional_info": "",
             "application_id": None,

@@ -1,4 +1,7 @@
-"""Merchant orders (doc §7.1) and Payments with refunds (doc §7.2)."""
+"""Merchant orders and payments, with payment refunds.
+
+Sources: docs/mercado-pago-api.md §6.1 (merchant orders), §6.2 (payments), §7 (refunds).
+"""
 
 from __future__ import annotations
 
@@ -28,7 +31,7 @@ def _mo_list(app, req):
     page = found[offset : offset + limit]
     return ok(
         {
-            # Empty search answers "elements": null (doc §7.1).
+            # Empty search answers "elements": null (docs/mercado-pago-api.md §6.1).
             "elements": page or None,
             "next_offset": offset + len(page) if page else 0,
             "total": len(found),

@@ -36,9 +36,10 @@ if TYPE_CHECKING:  # annotations only: nothing imported at run time
 
 _logger = logging.getLogger(__name__)
 
-API_STYLES = ("legacy", "instore", "orders")
+API_STYLES = ("legacy", "catalog", "instore", "orders")
 _UNAUTHORIZED = {
     "legacy": ("unauthorized", "invalid access token"),
+    "catalog": ("unauthorized", "invalid access token"),
     "instore": ("invalid_access_token", "Access denied."),
     "orders": ("unauthorized", "invalid access token"),
 }
@@ -157,7 +158,7 @@ class App:
 def _fault_status(fault: dict, resp: Response | None):
     """What the request log says the client got."""
     kind = fault["fault"]
-    if kind == "error":
+    if kind in ("error", "api_error", "locked"):
         return fault["status"]
     if kind == "rate_limit":
         return 429
@@ -272,6 +273,10 @@ class Handler(BaseHTTPRequestHandler):
             err = ApiError(fault["status"], "internal_error", "emulated server error")
             if req.style == "instore":
                 err.code = "in_store_order_creation_error"
+            self._send(Response(err.status, error_body(req.style, err)))
+        elif kind in ("api_error", "locked"):
+            message = fault["message"] or f"emulated {fault['code']}"
+            err = ApiError(fault["status"], fault["code"], message)
             self._send(Response(err.status, error_body(req.style, err)))
         elif kind == "rate_limit":
             err = ApiError(429, "too_many_requests", "emulated rate limit")

@@ -112,13 +112,16 @@ class Api:
         return self.call("DELETE", path, **kw)
 
 
-# --- signature check written from the doc (§9.4), independent of the emulator -----
+# --- signature check written from the public sources, independent of the emulator --
 
 
-def check_signature(headers: dict, query: dict, secret: str) -> bool:
+def check_signature(headers: dict, query: dict, secret: str, lower=False) -> bool:
+    """lower=False: data.id as received (every official SDK's validator since
+    the PRs of 2026-06-17, e.g. mercadopago/sdk-python
+    mercadopago/webhook/validator.py); lower=True: the docs' lowercase rule."""
     parts = dict(p.split("=", 1) for p in headers["x-signature"].split(","))
     data_id = query.get("data.id")
-    if data_id and data_id.isalnum():
+    if data_id and lower and data_id.isalnum():
         data_id = data_id.lower()
     manifest = ""
     if data_id:

@@ -166,6 +166,21 @@ def test_emulator_store_validation(emu, change, code):
     assert resp.json["cause"][0]["code"] == code
 
 
+def test_emulator_store_and_pos_errors_carry_error_key(emu):
+    """Stores and POS error bodies carry errorKey: devsite-docs
+    reference/api-json/stores.json, GET /stores/{id} 400 schema
+    {"errorKey": "INVALID_STORE_ID"}; the legacy "error" stays alongside."""
+    acc = emu.account()
+    api = emu.api(acc)
+    resp = api.post(f"/users/{acc['user_id']}/stores", {"name": ""})
+    assert resp.status == 400
+    assert resp.json["errorKey"] == resp.json["error"]
+    pos = api.get("/pos/abc")
+    assert pos.json["errorKey"] == pos.json["error"] == "INVALID_POS_ID"
+    payments = api.get("/v1/payments/123")  # payments keep the legacy body
+    assert "errorKey" not in payments.json
+
+
 def test_emulator_store_accents_duplicates_and_forbidden(emu):
     acc, other = emu.account(), emu.account()
     api, uid = emu.api(acc), acc["user_id"]
@@ -415,6 +430,7 @@ def test_emulator_dynamic_order_qr_and_public_url(emu):
     )
     png = http("GET", f"{emu.url}/emulator/qr/order/{order.json['id']}.png")
     assert png.status == 200 and png.body[:8] == b"\x89PNG\r\n\x1a\n"
+    emu.config(pending_order_policy="reject")
     static = emu.order(acc, pos="POS1")  # the cashbox is busy: 409, no QR
     assert static.status == 409
     assert http("GET", f"{emu.url}/emulator/qr/order/ORDX.png").status == 404

@@ -257,3 +257,50 @@ def test_emulator_admin_errors(emu):
     now = emu.admin.post("/emulator/v1/clock", {"now": "2030-01-01T00:00:00Z"}).json
     assert now["now"].startswith("2030-01-01T00:00:0")
     assert raw_http("GET", emu.url + "/emulator/v1/state").json["accounts"]
+
+
+def test_emulator_fault_resource_locked(emu, shop):
+    """423 resource_locked as a fault: every official SDK types HTTP 423 as a
+    retryable "idempotency key temporarily locked" (mercadopago/sdk-python
+    mercadopago/errors/exceptions.py); no MP page lists it for the Orders API."""
+    emu.faults({"rules": [{"fault": "locked", "path": "^/v1/orders$", "times": 1}]})
+    locked = emu.order(shop, ref="LOCK1", key="k-lock")
+    assert locked.status == 423
+    assert locked.json["errors"][0]["code"] == "resource_locked"
+    assert emu.order(shop, ref="LOCK1", key="k-lock").status == 201
+    [first, _] = emu.requests(path="^/v1/orders$", method="POST")
+    assert first["fault"] == "locked" and first["status"] == 423
+
+
+def test_emulator_fault_api_error_any_code(emu, shop):
+    """api_error: any published code on demand, e.g. 409 instore_order_locked_error
+    "Cannot cancel an order while payment is in progress." (QR cancel reference
+    https://www.mercadopago.com.br/developers/en/reference/in-person-payments/qr-code/orders/cancel-order/post)."""
+    order = emu.order(shop).json
+    emu.faults(
+        {
+            "rules": [
+                {
+                    "fault": "api_error",
+                    "path": "/cancel$",
+                    "status": 409,
+                    "code": "instore_order_locked_error",
+                    "message": "Cannot cancel an order while payment is in progress.",
+                }
+            ]
+        }
+    )
+    resp = emu.api(shop).post(
+        f"/v1/orders/{order['id']}/cancel", headers={"X-Idempotency-Key": "c"}
+    )
+    assert resp.status == 409
+    assert resp.json["errors"][0]["code"] == "instore_order_locked_error"
+    bad = emu.admin.put(
+        "/emulator/v1/faults", {"rules": [{"fault": "api_error", "status": 409}]}
+    )
+    assert bad.status == 400  # a code is required
+    bad = emu.admin.put(
+        "/emulator/v1/faults",
+        {"rules": [{"fault": "api_error", "status": 302, "code": "x"}]},
+    )
+    assert bad.status == 400

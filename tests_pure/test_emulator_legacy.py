@@ -170,7 +170,8 @@ def test_emulator_v2_path_rules(emu, shop):
     assert bad.status == 400 and bad.json["errorKey"] == "invalid_collectorId"
     other = emu.account()
     foreign = emu.api(other).put(_v2(shop), emu.v2_body())
-    assert foreign.status == 403
+    assert foreign.status == 400
+    assert foreign.json["errorKey"] == "invalid_access_token"
     assert api.put(_v2(shop, "NOPE"), emu.v2_body()).status == 404
     wrong_store = emu.v2_put(shop, store="OTHERSTORE")
     assert wrong_store.status == 404
@@ -202,7 +203,20 @@ def test_emulator_v2_expiry_default_and_configurable(emu, shop):
     assert emu.api(shop).get(_v2(shop)).status == 404
 
 
+def test_emulator_v2_delete_with_another_sellers_token(emu, shop):
+    """devsite-docs reference/api-json/instore_orders_v2.json, DELETE
+    .../pos/{external_pos_id}/orders: 400 errorKey invalid_access_token
+    "Access denied."."""
+    other = emu.account()
+    resp = emu.api(other).delete(_v2(shop))
+    assert resp.status == 400
+    assert resp.json["errorKey"] == "invalid_access_token"
+    assert resp.json["message"] == "Access denied."
+
+
 def test_emulator_v2_and_orders_api_share_the_cashbox(emu, shop):
+    """Switch pending_order_policy=reject (off by default: unbacked 409)."""
+    emu.config(pending_order_policy="reject")
     order = emu.order(shop).json
     clash = emu.v2_put(shop)
     assert clash.status == 409 and clash.json["errorKey"] == "pos_has_pending_order"

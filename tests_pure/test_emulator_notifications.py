@@ -16,47 +16,166 @@ def shop(emu):
 
 
 def test_emulator_order_webhook_shape_and_signature(emu, shop, sink):
+    """order.processed, key for key as W1 of Mercado Pago's QR notifications
+    page (https://www.mercadopago.com.br/developers/pt/docs/qr-code/notifications,
+    tab "Processada"); signed with data.id as received (mercadopago/sdk-python
+    mercadopago/webhook/validator.py, "exactly as received")."""
     order = emu.order(shop, ref="SIG-1").json
     emu.pay()
     hook = sink.wait(1)[0]
     assert hook["query"] == {"data.id": order["id"], "type": "order"}
     body = hook["body"]
+    assert list(body) == [
+        "action",
+        "api_version",
+        "application_id",
+        "data",
+        "date_created",
+        "live_mode",
+        "type",
+        "user_id",
+    ]
     assert body["type"] == "order" and body["action"] == "order.processed"
     assert body["api_version"] == "v1" and body["live_mode"] is False
     assert body["user_id"] == str(shop["user_id"])
-    assert body["application_id"] == shop["application_id"]
+    assert body["application_id"] == str(shop["application_id"])
     data = body["data"]
+    assert list(data) == [
+        "external_reference",
+        "id",
+        "status",
+        "status_detail",
+        "total_amount",
+        "total_paid_amount",
+        "transactions",
+        "type",
+        "version",
+    ]
     assert data["id"] == order["id"] and data["external_reference"] == "SIG-1"
-    assert data["status"] == "processed" and data["total_amount"] == "50.00"
+    assert (data["status"], data["status_detail"]) == ("processed", "accredited")
+    assert data["total_amount"] == data["total_paid_amount"] == "50.00"
     assert data["type"] == "qr" and data["version"] == 2
-    assert data["transactions"]["payments"][0]["status"] == "processed"
+    [payment] = data["transactions"]["payments"]
+    got = emu.api(shop).get(f"/v1/orders/{order['id']}").json
+    operation = got["transactions"]["payments"][0]["reference_id"]
+    assert payment == {
+        "amount": "50.00",
+        "id": order["transactions"]["payments"][0]["id"],
+        "paid_amount": "50.00",
+        "payment_method": {
+            "id": "account_money",
+            "installments": 1,
+            "type": "account_money",
+        },
+        "reference": {"id": operation},
+        "status": "processed",
+        "status_detail": "accredited",
+    }
     headers = hook["headers"]
     assert headers["x-socket-timeout"] == "22000" and headers["x-retry"] == "0"
     ts = dict(p.split("=", 1) for p in headers["x-signature"].split(","))["ts"]
     assert len(ts) == 13  # milliseconds by default
     assert abs(int(ts) / 1000 - time.time()) < 60
     assert check_signature(headers, hook["query"], shop["webhook_secret"])
+    assert not check_signature(headers, hook["query"], shop["webhook_secret"], True)
     assert not check_signature(headers, hook["query"], "wrong-secret")
 
 
 def test_emulator_signature_knobs(emu, shop, sink):
-    emu.config(signature_ts_unit="s", signature_lowercase_id=False)
+    """signature_lowercase_id=true: the docs' rule (data.id lowercased, MP QR
+    notifications page pt: "será necessário enviá-lo em letra minúscula");
+    signature_ts_unit=s: seconds, as the SDK validators read ts."""
+    emu.config(signature_ts_unit="s", signature_lowercase_id=True)
     order = emu.order(shop).json
     emu.pay()
     hook = sink.wait(1)[0]
     parts = dict(p.split("=", 1) for p in hook["headers"]["x-signature"].split(","))
     assert len(parts["ts"]) == 10
-    # Not lowercased: the doc's rule no longer verifies, the raw id does.
-    assert not check_signature(hook["headers"], hook["query"], shop["webhook_secret"])
+    # Lowercased: the SDKs' rule no longer verifies, the docs' one does.
+    secret = shop["webhook_secret"]
+    assert check_signature(hook["headers"], hook["query"], secret, lower=True)
+    assert not check_signature(hook["headers"], hook["query"], secret)
     import hashlib
     import hmac
 
     manifest = (
-        f"id:{order['id']};request-id:{hook['headers']['x-request-id']};"
+        f"id:{order['id'].lower()};request-id:{hook['headers']['x-request-id']};"
         f"ts:{parts['ts']};"
     )
-    mac = hmac.new(shop["webhook_secret"].encode(), manifest.encode(), hashlib.sha256)
+    mac = hmac.new(secret.encode(), manifest.encode(), hashlib.sha256)
     assert mac.hexdigest() == parts["v1"]
+
+
+def test_emulator_signature_matches_sdk_vectors():
+    """The emulator's signer against the SDKs' test vectors (mercadopago/sdk-python
+    tests/test_webhook_signature_validator.py, same constants in sdk-go
+    pkg/webhook/webhook_test.go): uppercase id kept, lowercase rule, absent pairs."""
+    from emulator.notifier import sign
+
+    secret, rid, ts = (
+        "your_secret_key_here",
+        "2066ca19-c6f1-498a-be75-1923005edd06",
+        "1742505638683",
+    )
+    upper = "ORD01JQ4S4KY8HWQ6NA5PXB65B3D3"
+    assert sign(secret, upper, rid, ts, False) == (
+        "fb15ae6472eb449173c556793205d77787d58f384d183bb5bc3b724c27bd103c"
+    )
+    assert sign(secret, upper, rid, ts, True) == (
+        "633f91233312dd391ec75fa0bea539cfc2d6c4918873305b84a96cc1c58db71c"
+    )
+    assert sign(secret, None, rid, ts, False) == (
+        "8a7b0cc777a8217c3bab41a50c95dc92debbc6f8448f1c967dfe10ac1cb8b894"
+    )
+    assert sign(secret, upper.lower(), "", ts, False) == (
+        "a20c44820ab71562e89a7c9f64d5636efc8beba587b16c2f9bbbc3504892741a"
+    )
+
+
+def test_emulator_webhooks_expired_canceled_refunded_as_published(emu, shop, sink):
+    """W2 (order.expired), W3 (order.canceled), W4 (order.refunded) of MP's QR
+    notifications page (pt, tabs Expirada/Cancelada/Reembolsada): no
+    transactions; total_paid_amount only on the refunded (paid) order."""
+    common = ["external_reference", "id", "status", "status_detail", "total_amount"]
+    expired = emu.order(shop, expiration_time="PT30S").json
+    emu.clock(31)
+    [w2] = [h["body"] for h in sink.wait(1, **{"data.id": expired["id"]})]
+    assert w2["action"] == "order.expired"
+    assert list(w2["data"]) == [*common, "type", "version"]
+    assert w2["data"]["status"] == w2["data"]["status_detail"] == "expired"
+    canceled = emu.order(shop).json
+    key = {"X-Idempotency-Key": "cancel-w3"}
+    emu.api(shop).post(f"/v1/orders/{canceled['id']}/cancel", headers=key)
+    [w3] = [h["body"] for h in sink.wait(1, **{"data.id": canceled["id"]})]
+    assert w3["action"] == "order.canceled"
+    assert list(w3["data"]) == [*common, "type", "version"]
+    assert w3["data"]["version"] == 2
+    paid = emu.order(shop).json
+    emu.pay()
+    key = {"X-Idempotency-Key": "refund-w4"}
+    emu.api(shop).post(f"/v1/orders/{paid['id']}/refund", headers=key)
+    hooks = [h["body"] for h in sink.wait(2, **{"data.id": paid["id"]})]
+    w4 = hooks[-1]
+    assert w4["action"] == "order.refunded"
+    assert list(w4["data"]) == [*common, "total_paid_amount", "type", "version"]
+    assert (w4["data"]["status"], w4["data"]["total_paid_amount"]) == (
+        "refunded",
+        "50.00",
+    )
+    assert w4["data"]["version"] == 3
+
+
+def test_emulator_unsigned_order_webhooks_switch(emu, shop, sink):
+    """sign_order_webhooks=false: QR notifications "are not signed" (every SDK's
+    validator docstring, e.g. mercadopago/sdk-python mercadopago/webhook/validator.py;
+    MP webhooks page: signature "excepto en notificaciones ... Código QR")."""
+    emu.config(sign_order_webhooks=False)
+    emu.order(shop)
+    emu.pay()
+    hook = sink.wait(1)[0]
+    assert "x-signature" not in hook["headers"]
+    assert hook["headers"]["x-request-id"]
+    assert hook["body"]["type"] == "order"
 
 
 def test_emulator_custom_webhook_secret_and_patch(emu, sink):

@@ -128,7 +128,6 @@ def _bad_order(emu, shop, **over):
             400,
             "exceeded_number_of_transactions",
         ),
-        ({"transactions": {"payments": [{"amount": "49.99"}]}}, 400, "property_value"),
         (
             {"items": [{"title": "x", "unit_price": "1.00", "quantity": 1}] * 11},
             400,
@@ -200,15 +199,20 @@ def test_emulator_order_amount_knobs(emu, shop):
 def test_emulator_order_zero_decimal_currencies(emu, site):
     acc = emu.account(site)
     emu.cashbox(acc)
+    """CLP/COP accept "5000" and "5000.00": the QR reference (.md) and guide say
+    "two decimals or none", the HTML reference (en/es/pt) "two decimals" always
+    (https://www.mercadopago.com.ar/developers/es/reference/in-person-payments/qr-code/orders/create-order/post.md);
+    a fraction the currency cannot hold is refused."""
     ok = emu.order(acc, amount="5000")
     assert ok.status == 201 and ok.json["currency"] in ("CLP", "COP")
-    emu.api(acc).post(
-        f"/v1/orders/{ok.json['id']}/cancel", headers={"X-Idempotency-Key": "c1"}
-    )
-    assert emu.order(acc, amount="5000.50").status == 400
-    assert emu.order(acc, amount="5000.00").status == 400  # strict by default
-    emu.config(zero_decimal_strict=False)
     assert emu.order(acc, amount="5000.00").status == 201
+    for bad in ("5000.50", "5000.5", "5000.001"):
+        resp = emu.order(acc, amount=bad)
+        assert resp.status == 400, bad
+        assert resp.json["errors"][0]["code"] == "property_value"
+    emu.config(zero_decimal_strict=True)  # switch: integers only
+    assert emu.order(acc, amount="5000.00").status == 400
+    assert emu.order(acc, amount="5000").status == 201
 
 
 def test_emulator_order_unsupported_site_knob(emu):
@@ -279,6 +283,9 @@ def test_emulator_idempotency_keys_are_per_account(emu, shop):
 
 
 def test_emulator_one_pending_order_per_cashbox(emu, shop):
+    """Switch pending_order_policy=reject: no public source backs this 409
+    (issue #14), so it is off by default."""
+    emu.config(pending_order_policy="reject")
     first = emu.order(shop)
     second = emu.order(shop)
     assert second.status == 409
@@ -291,7 +298,7 @@ def test_emulator_one_pending_order_per_cashbox(emu, shop):
 
 
 def test_emulator_pending_order_replace_policy(emu, shop, sink):
-    emu.config(pending_order_policy="replace")
+    """Default: a second order replaces the first (nothing invented refuses it)."""
     first = emu.order(shop).json
     second = emu.order(shop)
     assert second.status == 201
@@ -316,15 +323,36 @@ def test_emulator_cancel_rules(emu, shop):
     assert replay.status == 200 and replay.json == done.json
     again = api.post(path, headers={"X-Idempotency-Key": "c2"})
     assert again.status == 409
-    assert again.json["errors"][0]["code"] == "order_already_cancelled"
+    assert again.json["errors"][0]["code"] == "order_already_canceled"
     paid = emu.order(shop).json
     emu.pay()
     late = api.post(
         f"/v1/orders/{paid['id']}/cancel", headers={"X-Idempotency-Key": "c3"}
     )
     assert late.status == 409
-    assert late.json["errors"][0]["code"] == "cannot_cancel_order"
+    assert late.json["errors"][0]["code"] == "order_already_canceled"
     assert api.get("/v1/orders/ORD00000000000000000000000000").status == 404
+
+
+def test_emulator_cancel_errors_as_published(emu, shop):
+    """QR "Cancel order" reference
+    (https://www.mercadopago.com.br/developers/en/reference/in-person-payments/qr-code/orders/cancel-order/post):
+    any status but created -> 409 order_already_canceled; an id that is not
+    "ORD" + 26 characters -> 400 invalid_path_param; unknown -> 404."""
+    api = emu.api(shop)
+    key = {"X-Idempotency-Key": "k"}
+    for bad in ("12345", "ORD123", "ORD" + "A" * 27, "01JDWHNG2GR2WHGBMRFX126YBC"):
+        resp = api.post(f"/v1/orders/{bad}/cancel", headers=key)
+        assert resp.status == 400, bad
+        assert resp.json["errors"][0]["code"] == "invalid_path_param"
+    unknown = api.post("/v1/orders/ORD" + "0" * 26 + "/cancel", headers=key)
+    assert unknown.status == 404
+    assert unknown.json["errors"][0]["code"] == "order_not_found"
+    order = emu.order(shop, expiration_time="PT30S").json
+    emu.clock(31)
+    expired = api.post(f"/v1/orders/{order['id']}/cancel", headers=key)
+    assert expired.status == 409
+    assert expired.json["errors"][0]["code"] == "order_already_canceled"
 
 
 def test_emulator_expiry_via_clock(emu, shop, sink):
@@ -426,6 +454,7 @@ def test_emulator_refund_rules(emu, shop, sink):
         {"transactions": [{"id": pay_id, "amount": "70.01"}]},
     )
     assert too_much.status == 400
+    assert too_much.json["errors"][0]["code"] == "refund_amount_exceeds"
     wrong_txn = _refund(
         emu,
         shop,
@@ -440,14 +469,14 @@ def test_emulator_refund_rules(emu, shop, sink):
     assert (
         rest.json["status"] == "refunded" and rest.json["status_detail"] == "refunded"
     )
-    assert [r["amount"] for r in rest.json["transactions"]["refunds"]] == [
-        "30.00",
-        "70.00",
-    ]
+    # The answer names only the refund just made (R1-R7).
+    assert [r["amount"] for r in rest.json["transactions"]["refunds"]] == ["70.00"]
+    got = emu.api(shop).get(f"/v1/orders/{order['id']}").json
+    assert [r["amount"] for r in got["transactions"]["refunds"]] == ["30.00", "70.00"]
     after = _refund(emu, shop, order["id"], "r5")
     assert after.status == 409
     assert after.json["errors"][0]["code"] == "order_already_refunded"
-    payment_id = rest.json["transactions"]["payments"][0]["reference_id"]
+    payment_id = got["transactions"]["payments"][0]["reference_id"]
     payment = emu.api(shop).get(f"/v1/payments/{payment_id}").json
     assert payment["status"] == "refunded"
     assert payment["transaction_amount_refunded"] == Decimal("100.00")
@@ -471,8 +500,9 @@ def test_emulator_refund_knobs(emu, shop):
         "p1",
         {"transactions": [{"id": pay_id, "amount": "1.00"}]},
     )
-    assert part.status == 409
-    assert part.json["errors"][0]["code"] == "operation_not_supported"
+    # QR refund-errors page: 400 unsupported_partially_refunds.
+    assert part.status == 400
+    assert part.json["errors"][0]["code"] == "unsupported_partially_refunds"
     full = _refund(emu, shop, order["id"], "p2").json
     assert full["status"] == "processed" and full["status_detail"] == "refunded"
     assert full["transactions"]["refunds"][0]["status"] == "processing"
@@ -511,15 +541,31 @@ def test_emulator_orders_are_private_to_the_account(emu, shop):
 
 
 def test_emulator_time_limits_on_reads_and_refunds(emu, shop):
+    """GET: "available only for orders created less than 3 months ago" (QR
+    guide); refunds: "The limit is 360 days from the payment date." (QR
+    refund-errors page https://www.mercadopago.com.br/developers/en/docs/qr-code/resources/refund-errors,
+    400 in_store_payment_refund_order); the guide's 180 days is the knob's
+    other value."""
     order = emu.order(shop, amount="10.00").json
     pid = emu.pay().json["payment_id"]
+    pay_id = order["transactions"]["payments"][0]["id"]
     emu.clock(181 * 86400)
+    assert emu.api(shop).get(f"/v1/orders/{order['id']}").status == 404
+    part = {"transactions": [{"id": pay_id, "amount": "1.00"}]}
+    assert _refund(emu, shop, order["id"], "mid", part).status == 201
+    emu.clock(180 * 86400)
     late = _refund(emu, shop, order["id"], "late")
-    assert late.status == 404  # older than 3 months: not even readable
+    assert late.status == 400
+    assert late.json["errors"][0]["code"] == "in_store_payment_refund_order"
     old = emu.api(shop).post(f"/v1/payments/{pid}/refunds")
     assert old.status == 400 and old.json["error"] == "payment_not_refundable"
-    assert emu.api(shop).get(f"/v1/orders/{order['id']}").status == 404
     assert emu.api(shop).get(f"/v1/payments/{pid}").status == 200
+    emu.config(refund_window_days=180)
+    other = emu.order(shop, amount="10.00").json
+    emu.pay()
+    emu.clock(181 * 86400)
+    late = _refund(emu, shop, other["id"], "late-180")
+    assert late.json["errors"][0]["code"] == "in_store_payment_refund_order"
 
 
 def test_emulator_refund_window_via_orders_api(emu, shop):
@@ -528,3 +574,165 @@ def test_emulator_refund_window_via_orders_api(emu, shop):
     # Within the 90-day read window a refund still works.
     emu.clock(89 * 86400)
     assert _refund(emu, shop, order["id"], "in-time").status == 201
+
+
+# --- issue #14: answers as Mercado Pago publishes them ---------------------------
+
+
+def _paid(emu, shop, amount="100.00"):
+    order = emu.order(shop, amount=amount).json
+    emu.pay()
+    return order, order["transactions"]["payments"][0]["id"]
+
+
+def test_emulator_refund_answer_is_a_partial_order(emu, shop):
+    """POST /v1/orders/{id}/refund answers 201 with {id, status, status_detail,
+    transactions: {refunds: [the new refund]}}: QR guide "Reembolso total/parcial"
+    (R1, R2) and mercadopago/sdk-php tests/MercadoPago/Resources/Mocks/Response/Order/
+    order_refund_partial.json served with 201 (R4)."""
+    order, pay_id = _paid(emu, shop)
+    part = {"transactions": [{"id": pay_id, "amount": "24.90"}]}
+    first = _refund(emu, shop, order["id"], "p1", part)
+    assert first.status == 201
+    assert list(first.json) == ["id", "status", "status_detail", "transactions"]
+    assert first.json["id"] == order["id"]
+    assert (first.json["status"], first.json["status_detail"]) == (
+        "processed",
+        "partially_refunded",
+    )
+    assert list(first.json["transactions"]) == ["refunds"]
+    [refund] = first.json["transactions"]["refunds"]
+    assert list(refund) == ["id", "transaction_id", "reference_id", "amount", "status"]
+    assert refund["transaction_id"] == pay_id and refund["amount"] == "24.90"
+    assert refund["status"] == "processed" and refund["reference_id"].isdigit()
+    rest = _refund(emu, shop, order["id"], "p2")
+    assert (rest.status, rest.json["status"], rest.json["status_detail"]) == (
+        201,
+        "refunded",
+        "refunded",
+    )
+    [last] = rest.json["transactions"]["refunds"]
+    assert last["amount"] == "75.10" and last["id"] != refund["id"]
+    # Replays keep the partial shape, in both replay modes.
+    assert _refund(emu, shop, order["id"], "p1", part).json == first.json
+    emu.config(idempotency_replay="current")
+    current = _refund(emu, shop, order["id"], "p1", part)
+    assert current.status == 200 and current.json["id"] == order["id"]
+    assert [r["id"] for r in current.json["transactions"]["refunds"]] == [refund["id"]]
+
+
+def test_emulator_refund_of_another_sellers_order(emu, shop):
+    """QR refund-errors page
+    (https://www.mercadopago.com.br/developers/en/docs/qr-code/resources/refund-errors):
+    400 invalid_order_owner; 400 invalid_path_param for a malformed id."""
+    order, _ = _paid(emu, shop)
+    other = emu.account()
+    resp = emu.api(other).post(
+        f"/v1/orders/{order['id']}/refund", headers={"X-Idempotency-Key": "x"}
+    )
+    assert resp.status == 400
+    assert resp.json["errors"][0]["code"] == "invalid_order_owner"
+    bad = _refund(emu, shop, "ORD123", "x2")
+    assert bad.status == 400
+    assert bad.json["errors"][0]["code"] == "invalid_path_param"
+
+
+def test_emulator_total_amount_check_is_a_switch(emu, shop):
+    """invalid_total_amount is documented for online orders only
+    (https://mercadopago.com.br/developers/en/reference/order/online-payments/create/post);
+    the QR reference example itself sends total 50.00 with a 24.50 payment, so
+    QR create accepts it unless orders_total_must_match is on."""
+    mismatch = {"payments": [{"amount": "24.50"}]}
+    assert _bad_order(emu, shop, transactions=mismatch).status == 201
+    emu.config(orders_total_must_match=True)
+    resp = _bad_order(emu, shop, transactions=mismatch)
+    assert resp.status == 400
+    assert resp.json["errors"][0]["code"] == "invalid_total_amount"
+
+
+def test_emulator_amounts_two_decimals_or_none(emu, shop):
+    """ "50" and "50.00" both create an order: "The field can contain two decimal
+    places or none." (QR create reference .md); W6 publishes "120" amounts."""
+    for total in ("50", "50.00"):
+        resp = _bad_order(
+            emu,
+            shop,
+            total_amount=total,
+            transactions={"payments": [{"amount": total}]},
+        )
+        assert resp.status == 201 and resp.json["total_amount"] == total
+
+
+def test_emulator_operation_number_shapes(emu, shop):
+    """REST bodies carry transactions.payments[].reference_id as the SDK fixtures
+    (mercadopago/sdk-go resources/mocks/order/create_full_order_response.json,
+    sdk-php get_order_response.json); knob order_operation_number shows the
+    webhooks' reference: {id} (W1) instead, or both."""
+    order, _ = _paid(emu, shop)
+    api = emu.api(shop)
+    txn = api.get(f"/v1/orders/{order['id']}").json["transactions"]["payments"][0]
+    operation = txn["reference_id"]
+    assert "reference" not in txn and operation.isdigit()
+    emu.config(order_operation_number="reference")
+    txn = api.get(f"/v1/orders/{order['id']}").json["transactions"]["payments"][0]
+    assert txn["reference"] == {"id": operation} and "reference_id" not in txn
+    emu.config(order_operation_number="both")
+    txn = api.get(f"/v1/orders/{order['id']}").json["transactions"]["payments"][0]
+    assert txn["reference"] == {"id": operation} and txn["reference_id"] == operation
+
+
+def test_emulator_orders_search_as_the_sdks(emu, shop):
+    """GET /v1/orders with begin_date/end_date, page (1-based)/page_size, answer
+    {data, paging: {total, total_pages, offset, limit}}: mercadopago/sdk-nodejs
+    src/clients/order/search/types.ts and search.spec.ts; integer paging as
+    sdk-php order_search.json, strings as sdk-go search_response.json (knob)."""
+    refs = [f"S{n}" for n in range(5)]
+    for ref in refs:
+        emu.order(shop, ref=ref)
+        emu.clock(60)
+    api = emu.api(shop)
+    everything = api.get("/v1/orders?page=1&page_size=2").json
+    assert everything["paging"] == {
+        "total": 5,
+        "total_pages": 3,
+        "offset": 0,
+        "limit": 2,
+    }
+    assert [o["external_reference"] for o in everything["data"]] == refs[:2]
+    last = api.get("/v1/orders?page=3&page_size=2").json
+    assert [o["external_reference"] for o in last["data"]] == refs[4:]
+    assert last["paging"]["offset"] == 4
+    orders = everything["data"] + api.get("/v1/orders?page=2&page_size=2").json["data"]
+    begin = orders[1]["created_date"]
+    end = orders[3]["created_date"]
+    window = api.get(f"/v1/orders?begin_date={begin}&end_date={end}&type=qr").json
+    assert [o["external_reference"] for o in window["data"]] == refs[1:4]
+    assert api.get("/v1/orders?status=processed").json["paging"]["total"] == 0
+    assert api.get("/v1/orders?begin_date=yesterday").status == 400
+    emu.config(orders_search_paging_type="string")
+    paging = api.get("/v1/orders?page=1&page_size=2").json["paging"]
+    assert paging == {"total": "5", "total_pages": "3", "offset": "0", "limit": "2"}
+
+
+def test_emulator_discounts_with_item_categories_is_a_switch(emu, shop):
+    """The QR create reference says external_categories "cannot be set together
+    with the discounts field", yet the QR guide's own request example (O1) sends
+    both: accepted by default, refused with discounts_exclusive_with_categories."""
+    extra = {
+        "items": [
+            {
+                "title": "Smartphone",
+                "unit_price": "50.00",
+                "quantity": 1,
+                "external_categories": [{"id": "device"}],
+            }
+        ],
+        "discounts": {
+            "payment_methods": [{"new_total_amount": "47.28", "type": "account_money"}]
+        },
+    }
+    assert _bad_order(emu, shop, **extra).status == 201
+    emu.config(discounts_exclusive_with_categories=True)
+    resp = _bad_order(emu, shop, **extra)
+    assert resp.status == 400
+    assert resp.json["errors"][0]["code"] == "property_value"
