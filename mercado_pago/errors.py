@@ -5,7 +5,8 @@ Mercado Pago answers errors in several shapes depending on the API generation:
 - classic: ``{"message", "error", "status", "cause": [{"code", "description"}]}``
 - Orders API: ``{"errors": [{"code", "message", "details": [...]}]}``
 - in-store v2: ``{"errorKey": "invalid_items.unit_price"}`` or ``{"error", "message"}``
-- stores/POS: upper-case codes such as ``NAME_TOO_LONG`` in ``error`` or ``cause``.
+- stores/POS: upper-case codes such as ``NAME_TOO_LONG`` in ``errorKey`` (the
+  devsite-docs ``stores.json``/``pos.json`` schemas), ``error`` or ``cause``.
 
 Every one of them is reduced to (code, message, field).
 """
@@ -50,10 +51,23 @@ CODE_FIELDS = {
     "POS_NOT_FOUND": "config.qr.external_pos_id",
     "EMPTY_REQUIRED_HEADER": "X-Idempotency-Key",
     "INVALID_IDEMPOTENCY_KEY_LENGTH": "X-Idempotency-Key",
+    # Orders API (QR "Cancel order" reference, QR "Refund errors" page).
+    "INVALID_PATH_PARAM": "order_id",
+    "REFUND_AMOUNT_EXCEEDS": "amount",
+    "UNSUPPORTED_PARTIALLY_REFUNDS": "amount",
+    "PARTIAL_REFUND_FORBIDDEN_WITH_TIPS": "amount",
 }
 
 # Codes that mean "bad credentials" even when MP answers them with a 400.
 AUTH_CODES = {"invalid_access_token", "unauthorized", "invalid_token"}
+# "Try again later": the idempotency key or the order is locked for a moment
+# (sdk-python MPOrderErrors.RESOURCE_LOCKED, HTTP 409; HTTP 423 in every SDK).
+LOCKED_CODES = {"resource_locked"}
+# The order forbids the call although the request is well formed (QR "Refund
+# errors" page: 400 unsupported_partially_refunds, 403
+# partial_refund_forbidden_with_tips, not a credentials problem): a conflict
+# with the order's state, like the 409s.
+CONFLICT_CODES = {"unsupported_partially_refunds", "partial_refund_forbidden_with_tips"}
 
 # "property 'x.y'" / "field x.y" / "x.y is required" inside Orders API details.
 _DETAIL_FIELD_RES = (
@@ -142,7 +156,8 @@ class ConflictError(MercadoPagoError):
 
 
 class RateLimitedError(MercadoPagoError):
-    """429: too many requests; ``retry_after`` says how long MP asked us to wait."""
+    """429 (too many requests) or 423 / ``resource_locked`` (locked for a moment):
+    try later; ``retry_after`` says how long MP asked us to wait."""
 
 
 class UnavailableError(MercadoPagoError):
@@ -193,7 +208,8 @@ def parse_error_body(body):
         return None, (text or None), None
     code = message = field = None
     # Orders API: {"errors": [{"code", "message", "details": [...]}]}
-    error = _first(body.get("errors"))
+    errors = body.get("errors")
+    error = errors if isinstance(errors, dict) else _first(errors)
     if isinstance(error, dict):
         code = error.get("code")
         message = error.get("message")
@@ -202,7 +218,8 @@ def parse_error_body(body):
     if not code and body.get("errorKey"):
         code = body["errorKey"]
     # classic: cause[0].code is the most specific code.
-    cause = _first(body.get("cause"))
+    cause = body.get("cause")
+    cause = cause if isinstance(cause, dict) else _first(cause)
     if isinstance(cause, dict):
         if not code and cause.get("code") not in (None, ""):
             code = str(cause["code"])
@@ -224,8 +241,15 @@ def parse_error_body(body):
 
 def error_class_for(status, code=None):
     """The error subclass for an HTTP status (and, for 400s, MP's code)."""
-    if code and str(code).lower() in AUTH_CODES:
+    code = str(code).lower() if code else None
+    if code in AUTH_CODES:
         return AuthenticationError
+    if code in LOCKED_CODES or status == 423:
+        return RateLimitedError
+    if code in CONFLICT_CODES:
+        return ConflictError
+    if status == 424:  # Failed Dependency: the SDKs type it as retryable
+        return UnavailableError
     if status in (401, 403):
         return AuthenticationError
     if status == 404:

@@ -1,16 +1,18 @@
 """One HTTP session per Mercado Pago account: timeouts, bounded retries, typed errors.
 
 Retry policy
-- GET and DELETE are retried on 429, 5xx and connection errors.
+- GET and DELETE are retried on 429, 423 (and 409 ``resource_locked``), 424,
+  5xx and connection errors.
 - POST and PUT are retried only when idempotent: the caller passes the
   ``idempotency_key`` it stored before the call (MP then returns the first result for
   a repeated key), or says ``idempotent=True`` for a call that is idempotent by
   nature (a PUT that replaces a resource).
 - Any method is retried when the connection could not even be opened: nothing was
   sent, so nothing can be duplicated.
-- Backoff is exponential with full jitter, capped by ``backoff_max``; a 429's
-  ``Retry-After`` is honoured up to ``retry_after_cap``; beyond that the error is
-  raised at once with ``retry_after`` set so the caller can schedule a later try.
+- Backoff is exponential with full jitter, capped by ``backoff_max``; the
+  ``Retry-After`` of a 429 or 423 is honoured up to ``retry_after_cap``; beyond
+  that the error is raised at once with ``retry_after`` set so the caller can
+  schedule a later try.
 
 Nothing here logs a header, a body or the token.
 """
@@ -31,12 +33,14 @@ import requests
 from urllib3.exceptions import ConnectTimeoutError, NewConnectionError
 
 from .errors import (
+    LOCKED_CODES,
     MercadoPagoError,
     NotFoundError,
     RateLimitedError,
     UnavailableError,
     ValidationError,
     error_from_response,
+    parse_error_body,
     scrub,
 )
 
@@ -354,26 +358,41 @@ class MercadoPagoSession:
         if status in expect:
             return self._decode(response, context, is_write)
         body = _safe_json(response)
-        if status == 429:
+        # 423 Locked (every official SDK types it "retryable": the idempotency
+        # key is locked while its first request runs), or the same as a 409
+        # resource_locked (sdk-python MPOrderErrors): that first request may
+        # still be applied, so the outcome of a write with a key is unknown.
+        locked = status == 423 or (
+            status == 409
+            and str(parse_error_body(body)[0] or "").lower() in LOCKED_CODES
+        )
+        if status == 429 or locked:
             wait = parse_retry_after(
                 response.headers.get("Retry-After"), now=self._clock()
             )
+            unknown = locked and is_write and "X-Idempotency-Key" in headers
             error = error_from_response(
-                status, body, secrets=(self._token,), retry_after=wait, **context
+                status,
+                body,
+                secrets=(self._token,),
+                retry_after=wait,
+                unknown_outcome=unknown,
+                **context,
             )
             if not isinstance(error, RateLimitedError):
-                # A 429 is rate limiting whatever code MP puts in the body.
+                # A 429 or 423 says "later" whatever code MP puts in the body.
                 error = RateLimitedError(
                     error.message,
                     status=status,
                     code=error.code,
                     retry_after=wait,
+                    unknown_outcome=unknown,
                     **context,
                 )
             if wait is not None and wait > self.retry_after_cap:
                 raise error
             raise _Retry(error, allowed=retry, wait=wait)
-        if status >= 500:
+        if status >= 500 or status == 424:
             error = error_from_response(
                 status,
                 body,

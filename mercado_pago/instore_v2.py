@@ -300,8 +300,9 @@ class InstoreV2Client:
             # Approved money without a closed merchant order (partial payment, or
             # the merchant order not yet updated): not "paid" until it closes.
             return PENDING
-        # An expired merchant order still lists its rejected attempts (doc
-        # §7.1): the order is dead, whatever the last attempt said.
+        # An expired merchant order still lists its rejected attempts
+        # (docs/mercado-pago-api.md §6.1): the order is dead, whatever the last attempt
+        # said.
         if merchant_orders and all(
             o.get("status") == "expired" for o in merchant_orders
         ):

@@ -107,8 +107,18 @@ def from_minor_units(units, currency):
 
 
 def format_orders_amount(amount, currency):
-    """Orders API amounts are strings: "50.00", or "1500" for CLP/COP."""
-    return str(quantize(amount, currency))
+    """Orders API amounts are strings with two decimals: "50.00", "1500.00" (CLP).
+
+    The amount is first rounded to the currency's decimals (CLP/COP: none), then
+    written with two decimals, the one form every public source accepts: the
+    Create order reference (HTML, en/es/pt) says the field "must contain two
+    decimal places, even if it is a whole number. For example, 50.00", while its
+    Markdown version and the QR guide say "two decimal places or none"
+    (docs/mercado-pago-api.md; developers/en/reference/in-person-payments/
+    qr-code/orders/create-order/post). Answers are read with or without
+    decimals by ``parse_amount`` ("120" and "120.00" alike).
+    """
+    return f"{quantize(amount, currency):.2f}"
 
 
 def format_v2_amount(amount, currency):

@@ -25,6 +25,7 @@ DEFAULT_TOLERANCE = 300
 _MS_THRESHOLD = 10**12  # ts above this is in milliseconds
 _ID_RE = re.compile(r"[A-Za-z0-9_-]{1,64}")
 _HEX64_RE = re.compile(r"[0-9a-fA-F]{64}")
+_VERSION_KEY_RE = re.compile(r"v[0-9]+")
 _KINDS = {
     "order": "order",
     "orders": "order",  # MP's agent skill spells the topic in the plural
@@ -69,6 +70,7 @@ class NotificationEvent:
     raw: dict = field(default_factory=dict, repr=False, compare=False)
     user_id: str | None = None
     live_mode: bool | None = None
+    application_id: str | None = None
 
     @property
     def dedupe_key(self):
@@ -142,6 +144,14 @@ def _clean_id(value, kind):
     return text
 
 
+def _text(value):
+    """A string or integer id as text; anything else (objects, bools) is None."""
+    if isinstance(value, bool) or not isinstance(value, int | str):
+        return None
+    text = str(value).strip()
+    return text or None
+
+
 def _version(value):
     if value is None:
         return None
@@ -207,7 +217,11 @@ def parse_notification(query, headers, body):
     resource = _clean_id(resource, kind)
     action = data.get("action") if isinstance(data.get("action"), str) else None
     version = _version(body_data.get("version")) if kind == "order" else None
-    user_id = data.get("user_id")
+    # user_id and application_id arrive as strings (the QR and Point order
+    # webhooks) or numbers (the signed example, payment and merchant order
+    # webhooks): both are kept as text.
+    user_id = _text(data.get("user_id"))
+    application_id = _text(data.get("application_id"))
     live_mode = data.get("live_mode")
     return NotificationEvent(
         kind=kind,
@@ -217,8 +231,9 @@ def parse_notification(query, headers, body):
         signed=signed,
         source=source,
         raw={} if ipn_body else data,
-        user_id=str(user_id) if user_id not in (None, "") else None,
+        user_id=user_id,
         live_mode=live_mode if isinstance(live_mode, bool) else None,
+        application_id=application_id,
     )
 
 
@@ -226,49 +241,83 @@ def parse_notification(query, headers, body):
 
 
 def signature_data_id(query):
-    """The id that MP signs: query ``data.id``, else ``id``; as sent (not trimmed)."""
+    """The id that MP signs: query ``data.id``, else ``id``; as sent.
+
+    ``build_manifest`` trims it, as the official SDKs do.
+    """
     value = _first(query.get("data.id")) if query else None
     if value in (None, "") and query:
         value = _first(query.get("id"))
     return str(value) if value not in (None, "") else None
 
 
-def _manifest_id(data_id):
-    """The id as the manifest has it: an alphanumeric one lowercased."""
-    if data_id in (None, ""):
+def _present(value):
+    """Trimmed text, or None when absent, empty or only whitespace.
+
+    The official SDK validators (sdk-python ``mercadopago/webhook/validator.py``
+    and the Node, PHP, Java, Go and .NET ones) drop such a pair from the
+    manifest and trim the others.
+    """
+    if value is None:
         return None
-    data_id = str(data_id)
-    if data_id.isascii() and data_id.isalnum():
-        return data_id.lower()
-    return data_id
+    text = str(value).strip()
+    return text or None
 
 
-def build_manifest(data_id, x_request_id, ts):
+def build_manifest(data_id, x_request_id, ts, *, lowercase_id=False):
     """``id:<data.id>;request-id:<x-request-id>;ts:<ts>;`` without the absent parts.
 
-    An alphanumeric data.id (ORD01JQ...) is lowercased, as Mercado Pago does.
+    data.id goes in as received, as every official SDK validator does
+    (sdk-python ``mercadopago/webhook/validator.py``: "included in the manifest
+    exactly as received"); ``lowercase_id=True`` gives the form of Mercado Pago's
+    Webhooks page ("data.id ... em letra minúscula"). ``manifests`` gives both.
     """
     parts = []
-    if data_id not in (None, ""):
-        parts.append(f"id:{_manifest_id(data_id)};")
-    if x_request_id not in (None, ""):
+    data_id = _present(data_id)
+    if data_id is not None:
+        parts.append(f"id:{data_id.lower() if lowercase_id else data_id};")
+    x_request_id = _present(x_request_id)
+    if x_request_id is not None:
         parts.append(f"request-id:{x_request_id};")
     if ts not in (None, ""):
         parts.append(f"ts:{ts};")
     return "".join(parts)
 
 
+def manifests(data_id, x_request_id, ts):
+    """The manifests a valid v1 may sign: data.id as received, then lowercased.
+
+    The sources disagree: the SDKs sign the id as received (their PRs of
+    2026-06-17: "MercadoPago signs webhook notifications using the original
+    casing of data.id"), the Webhooks page asks for it in lowercase. Either is
+    accepted; they are one manifest when the id has no capital letter.
+    """
+    as_received = build_manifest(data_id, x_request_id, ts)
+    lowered = build_manifest(data_id, x_request_id, ts, lowercase_id=True)
+    return [as_received] if lowered == as_received else [as_received, lowered]
+
+
 def _parse_signature(x_signature):
-    values = {}
+    """``(ts, v1)`` from ``ts=<digits>,v1=<hex>``, parsed as the official SDKs do.
+
+    Parts are split on ",", then on the first "="; keys are trimmed and
+    lowercased; parts without "=" or with an empty key or value, and unknown
+    keys (v2, anything else), are ignored. ``ts`` must be digits and ``v1``
+    present, else the header is "malformed".
+    """
+    ts, hashes = None, {}
     for part in str(x_signature).split(","):
         key, sep, value = part.partition("=")
-        if not sep:
-            raise InvalidSignature("malformed")
-        values[key.strip().lower()] = value.strip()
-    ts, v1 = values.get("ts"), values.get("v1")
-    if not ts or not v1 or not ts.isdigit() or not _HEX64_RE.fullmatch(v1):
+        key, value = key.strip().lower(), value.strip()
+        if not sep or not key or not value:
+            continue
+        if key == "ts":
+            ts = value
+        elif _VERSION_KEY_RE.fullmatch(key):
+            hashes[key] = value
+    if ts is None or not (ts.isascii() and ts.isdigit()) or "v1" not in hashes:
         raise InvalidSignature("malformed")
-    return ts, v1.lower()
+    return ts, hashes["v1"]
 
 
 def verify_signature(
@@ -282,19 +331,27 @@ def verify_signature(
 ):
     """Raise ``InvalidSignature`` unless the header is MP's HMAC of the manifest.
 
-    ``ts`` may be in seconds or milliseconds (MP's docs and SDK disagree): values
-    above 10**12 are milliseconds. ``tolerance_seconds=None`` skips the age check.
+    v1 must be the HMAC-SHA256 of the manifest with data.id as received or
+    lowercased (see ``manifests``), each compared in constant time.
+    ``ts`` may be in seconds or milliseconds (MP's docs and SDKs disagree):
+    values above 10**12 are milliseconds. ``tolerance_seconds=None`` skips the
+    age check.
     """
     if not secret:
         raise ValueError("The webhook secret is not configured.")
     if not x_signature or not str(x_signature).strip():
         raise InvalidSignature("missing")
     ts, received = _parse_signature(x_signature)
-    manifest = build_manifest(data_id, x_request_id, ts)
-    expected = hmac.new(
-        secret.encode("utf-8"), manifest.encode("utf-8"), hashlib.sha256
-    ).hexdigest()
-    if not hmac.compare_digest(expected, received):
+    if not _HEX64_RE.fullmatch(received):
+        raise InvalidSignature("mismatch")  # no HMAC-SHA256 hex digest at all
+    received = received.lower()
+    key = secret.encode("utf-8")
+    matched = False
+    for manifest in manifests(data_id, x_request_id, ts):
+        expected = hmac.new(key, manifest.encode("utf-8"), hashlib.sha256).hexdigest()
+        # Every candidate is compared, so the time does not say which matched.
+        matched = hmac.compare_digest(expected, received) or matched
+    if not matched:
         raise InvalidSignature("mismatch")
     if tolerance_seconds is not None:
         stamp = int(ts)
@@ -332,5 +389,6 @@ def verify_event(
     verify_notification(
         query, headers, secret, now=now, tolerance_seconds=tolerance_seconds
     )
-    if _manifest_id(signature_data_id(query)) != _manifest_id(event.resource_id):
+    signed_id = _present(signature_data_id(query))
+    if signed_id is None or signed_id.lower() != str(event.resource_id or "").lower():
         raise InvalidSignature("other id")

@@ -33,7 +33,7 @@ from .order_types import (
     iso_duration,
     refund_status,
 )
-from .paging import results_of
+from .paging import MAX_PAGES, PAGE_SIZE, results_of
 from .references import check_external_reference, check_resource_id
 
 _logger = logging.getLogger(__name__)
@@ -43,8 +43,11 @@ MAX_ITEMS = 10
 DESCRIPTION_MAX = 150
 EXTERNAL_CODE_MAX = 30
 UNIT_MEASURE_MAX = 10
-# Orders can only be read for 3 months; the search needs a date window.
-SEARCH_WINDOW_DAYS = 92
+# The search needs a date window of at most 30 days (720 hours) whose start is
+# not in the future (Search order reference, developers/es/reference/orders/
+# online-payments/search/get); other pages state no limit: 30 days ending now
+# satisfies both.
+SEARCH_WINDOW_DAYS = 30
 
 _ORDER_STATUS = {
     "created": PENDING,
@@ -78,6 +81,26 @@ def _list(value):
         if isinstance(value, list)
         else []
     )
+
+
+def _operation_number(payment):
+    """Mercado Pago's operation number of one payment of an order.
+
+    The SDKs' order models read ``reference_id`` (sdk-nodejs
+    src/clients/order/commonTypes.ts, sdk-go pkg/order/response.go; fixtures such
+    as sdk-php .../Order/get_order_response.json), while the published QR and
+    Point order webhooks carry ``reference: {"id": ...}`` (docs/qr-code/
+    notifications, docs/mp-point/notifications). Either is read; the payment
+    method's reference, then the payment id (PAY...), are last resorts.
+    """
+    reference = payment.get("reference")
+    reference = reference.get("id") if isinstance(reference, dict) else None
+    method = payment.get("payment_method")
+    method_ref = method.get("reference_id") if isinstance(method, dict) else None
+    for value in (payment.get("reference_id"), reference, method_ref):
+        if value not in (None, "") and not isinstance(value, bool | dict | list):
+            return value
+    return payment.get("id")
 
 
 def state_from_order(body):
@@ -120,9 +143,7 @@ def state_from_order(body):
         payments[0] if payments else None,
     )
     if chosen:
-        method = chosen.get("payment_method")
-        method_ref = method.get("reference_id") if isinstance(method, dict) else None
-        operation = chosen.get("reference_id") or method_ref or chosen.get("id")
+        operation = _operation_number(chosen)
     type_response = body.get("type_response")
     qr_data = type_response.get("qr_data") if isinstance(type_response, dict) else None
     return QrOrderState(
@@ -217,6 +238,41 @@ class OrdersApiClient:
         answer = self.session.request("GET", f"/v1/orders/{_order_id(ref)}")
         return state_from_order(answer)
 
+    def search(self, *, begin_date=None, end_date=None, **filters):
+        """Orders matching ``filters`` (external_reference, type, status...), as
+        dicts, every page read.
+
+        ``GET /v1/orders`` wants ``begin_date`` and ``end_date`` (sdk-nodejs
+        src/clients/order/search/types.ts: "begin_date and end_date are
+        required"; default: the last 30 days, the longest window the Search
+        order reference allows) and pages with
+        ``page`` (1-based) and ``page_size``. Its ``paging.total_pages`` is a
+        string in some published answers (sdk-go resources/mocks/order/
+        search_response.json, sdk-nodejs search.spec.ts) and a number in others
+        (sdk-php .../Order/order_search.json, sdk-java order_search_response.json),
+        or absent (sdk-python order_search.json): all are read.
+        """
+        # The end is the current second rounded up, the start 30 days before.
+        end = self._now().replace(microsecond=0) + datetime.timedelta(seconds=1)
+        params = {k: v for k, v in filters.items() if v is not None}
+        params["begin_date"] = begin_date or _iso(
+            end - datetime.timedelta(days=SEARCH_WINDOW_DAYS)
+        )
+        params["end_date"] = end_date or _iso(end)
+        found = []
+        for page in range(1, MAX_PAGES + 1):
+            answer = self.session.request(
+                "GET",
+                "/v1/orders",
+                params=dict(params, page=page, page_size=PAGE_SIZE),
+            )
+            results = [o for o in results_of(answer) if isinstance(o, dict)]
+            found.extend(results)
+            total_pages = _total_pages(answer)
+            if not results or total_pages is None or page >= total_pages:
+                break
+        return found
+
     def find(self, external_reference):
         """The order with this external_reference, or None.
 
@@ -224,36 +280,32 @@ class OrdersApiClient:
         particular; the create's idempotency key stays the primary way back.
         """
         check_external_reference(external_reference)
-        now = self._now()
-        params = {
-            "external_reference": external_reference,
-            "begin_date": _iso(now - datetime.timedelta(days=SEARCH_WINDOW_DAYS)),
-            "end_date": _iso(now + datetime.timedelta(days=1)),
-        }
         try:
-            answer = self.session.request("GET", "/v1/orders", params=params)
+            orders = self.search(external_reference=external_reference)
         except NotFoundError:
             return None
-        found = [
-            order
-            for order in results_of(answer)
-            if isinstance(order, dict)
-            and order.get("external_reference") == external_reference
-        ]
+        found = [o for o in orders if o.get("external_reference") == external_reference]
         if not found:
             return None
         # external_reference is unique per order, but prefer a paid one if not.
         found.sort(
             key=lambda o: (o.get("status") == "processed", o.get("created_date") or "")
         )
-        return state_from_order(found[-1])
+        best = found[-1]
+        if "transactions" not in best and best.get("id"):
+            # A search may answer summaries without payments (sdk-go
+            # resources/mocks/order/search_response.json): read the order.
+            return self.get(best["id"])
+        return state_from_order(best)
 
     def cancel(self, ref, idempotency_key, *, external_pos_id=None):
         """Cancel a created order; if it moved on (paid, expired), say so.
 
-        MP answers 409 when the order is no longer ``created``. That is not
-        swallowed: the order is re-read and its real state returned, so a customer
-        who paid just before the cancel is seen as paid.
+        MP answers 409 ``order_already_canceled`` when the order is no longer
+        ``created``, and 409 ``instore_order_locked_error`` while a payment is in
+        progress (QR "Cancel order" reference). Neither is swallowed: the order
+        is re-read and its real state returned, so a customer who paid just
+        before the cancel is seen as paid.
         """
         check_idempotency_key(idempotency_key)
         order_id = _order_id(ref)
@@ -312,10 +364,20 @@ class OrdersApiClient:
             json=body,
             idempotency_key=idempotency_key,
         )
-        state = state_from_order(answer)
-        # The answer is the whole order: refunds[] lists every refund so far.
-        # A call refunds the order's single payment once: its refund is the last.
-        refunds = _list(_transactions(answer or {}).get("refunds"))[-1:]
+        # The answer (201, or 200 on Point's reference) is a partial order: id,
+        # status, status_detail and transactions.refunds[{id, transaction_id,
+        # reference_id, amount, status}] (QR guide docs/qr-code/payment-
+        # processing; sdk-php .../Order/order_refund_total.json), with no
+        # currency nor payments: nothing else is read from it. Should refunds[]
+        # list earlier refunds too, this call's refund of the order's single
+        # payment is the last one.
+        body = answer if isinstance(answer, dict) else {}
+        state = state_from_order(body)
+        refunds = _list(_transactions(body).get("refunds"))[-1:]
+        if not refunds and "transactions" not in body and body.get("amount"):
+            # sdk-python's tests/resources/mocks/order_refund.json answers the
+            # refund itself: {"id", "status": "approved", "amount", ...}.
+            refunds = [body]
         refund_ids = [str(r["id"]) for r in refunds if r.get("id")]
         if refunds:
             status = refund_status(r.get("status") for r in refunds)
@@ -326,7 +388,7 @@ class OrdersApiClient:
         if amount is None:
             amount = next(
                 (parse_amount(r.get("amount")) for r in refunds if r.get("amount")),
-                state.refunded_amount,
+                state.refunded_amount or None,
             )
         return RefundResult(
             refund_ids=refund_ids,
@@ -350,6 +412,18 @@ class OrdersApiClient:
         if self._clock is not None:
             return datetime.datetime.fromtimestamp(self._clock(), datetime.timezone.utc)
         return datetime.datetime.now(datetime.timezone.utc)
+
+
+def _total_pages(answer):
+    """``paging.total_pages`` as an int, whether MP wrote it as "2" or 2."""
+    paging = answer.get("paging") if isinstance(answer, dict) else None
+    value = paging.get("total_pages") if isinstance(paging, dict) else None
+    if isinstance(value, bool):
+        return None
+    try:
+        return int(str(value).strip())
+    except ValueError:
+        return None
 
 
 def _iso(moment):

@@ -196,3 +196,119 @@ def test_str_mentions_status_code_field_and_call():
     )
     assert str(error) == "[400 INVALID_NAME] bad (field: name) on POST /pos"
     assert str(MercadoPagoError("plain")) == "plain"
+
+
+# -- published error bodies and codes (issue #14, item 5) -----------------------------
+
+
+@pytest.mark.parametrize(
+    ("body", "expected"),
+    [
+        pytest.param(
+            {
+                "message": "The order has already been canceled",
+                "error": "order_already_canceled",
+                "status": 409,
+                "cause": [],
+            },
+            ("order_already_canceled", "The order has already been canceled", None),
+            id="sdk-message-error-status-cause",
+        ),
+        pytest.param(
+            {
+                "message": "Invalid order",
+                "error": "bad_request",
+                "status": 400,
+                "cause": {"code": "invalid_path_param", "description": "bad id"},
+            },
+            ("invalid_path_param", "Invalid order", "order_id"),
+            id="cause-as-an-object",
+        ),
+        pytest.param(
+            {
+                "errors": [
+                    {
+                        "code": "refund_amount_exceeds",
+                        "message": "The refund amount exceeds the available balance.",
+                    }
+                ]
+            },
+            (
+                "refund_amount_exceeds",
+                "The refund amount exceeds the available balance.",
+                "amount",
+            ),
+            id="errors-list",
+        ),
+        pytest.param(
+            {"errors": {"code": "unsupported_partially_refunds", "message": "no"}},
+            ("unsupported_partially_refunds", "no", "amount"),
+            id="errors-object",
+        ),
+        pytest.param(
+            {"errorKey": "INVALID_STORE_ID"},
+            ("INVALID_STORE_ID", None, "store_id"),
+            id="stores-errorKey",
+        ),
+        pytest.param(
+            {"errorKey": "point_of_sale_in_store_order_not_found"},
+            ("point_of_sale_in_store_order_not_found", None, None),
+            id="v2-errorKey",
+        ),
+        pytest.param(
+            {"errorKey": "invalid_access_token"},
+            ("invalid_access_token", None, None),
+            id="v2-errorKey-access",
+        ),
+    ],
+)
+def test_published_error_shapes(body, expected):
+    """The three shapes: ``{"message","error","status","cause"}`` read by the SDKs
+    (sdk-python mercadopago/errors/exceptions.py, sdk-nodejs src/utils/errors/
+    index.ts); ``{"errors":[{"code","message"}]}`` of the Orders API (codes of
+    the QR "Refund errors" page, developers/en/docs/qr-code/resources/
+    refund-errors); ``{"errorKey"}`` of stores, POS and in-store v2
+    (devsite-docs reference/api-json/stores.json and instore_orders_v2.json)."""
+    assert parse_error_body(body) == expected
+
+
+@pytest.mark.parametrize(
+    ("status", "body", "cls"),
+    [
+        # QR "Cancel order" reference (developers/en/reference/in-person-payments/
+        # qr-code/orders/cancel-order/post)
+        (400, {"errors": [{"code": "invalid_path_param"}]}, ValidationError),
+        (400, {"errors": [{"code": "empty_required_header"}]}, ValidationError),
+        (401, {"errors": [{"code": "unauthorized"}]}, AuthenticationError),
+        (404, {"errors": [{"code": "order_not_found"}]}, NotFoundError),
+        (409, {"errors": [{"code": "idempotency_key_already_used"}]}, ConflictError),
+        (409, {"errors": [{"code": "order_already_canceled"}]}, ConflictError),
+        (409, {"errors": [{"code": "instore_order_locked_error"}]}, ConflictError),
+        (500, {"errors": [{"code": "500"}]}, UnavailableError),
+        # QR "Refund errors" page (developers/en/docs/qr-code/resources/refund-errors)
+        (400, {"errors": [{"code": "refund_amount_exceeds"}]}, ValidationError),
+        (400, {"errors": [{"code": "unsupported_partially_refunds"}]}, ConflictError),
+        (400, {"errors": [{"code": "in_store_payment_refund_order"}]}, ValidationError),
+        (400, {"errors": [{"code": "invalid_order_owner"}]}, ValidationError),
+        (401, {"errors": [{"code": "user_not_authorized"}]}, AuthenticationError),
+        (
+            403,
+            {"errors": [{"code": "partial_refund_forbidden_with_tips"}]},
+            ConflictError,
+        ),
+        (404, {"errors": [{"code": "transaction_not_found"}]}, NotFoundError),
+        # sdk-python mercadopago/errors/exceptions.py: 423 and 424 are retryable
+        (423, {"message": "locked", "error": "resource_locked"}, RateLimitedError),
+        (409, {"errors": [{"code": "resource_locked"}]}, RateLimitedError),
+        (424, {"message": "dependency"}, UnavailableError),
+        # in-store v2 DELETE (devsite-docs reference/api-json/instore_orders_v2.json)
+        (400, {"errorKey": "invalid_access_token"}, AuthenticationError),
+        (400, {"errorKey": "invalid_collectorId"}, ValidationError),
+    ],
+)
+def test_published_codes_map_to_typed_errors(status, body, cls):
+    """Each published code becomes its typed error with the code kept."""
+    error = error_from_response(status, body)
+    assert type(error) is cls
+    assert error.status == status
+    assert error.code == parse_error_body(body)[0]

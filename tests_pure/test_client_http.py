@@ -574,3 +574,78 @@ def test_download_stops_as_soon_as_the_file_is_too_large(declared, sent):
     finally:
         session.close()
         hoarder.close()
+
+
+# -- 423 Locked / resource_locked (issue #14, item 5) ---------------------------------
+
+
+def test_423_on_a_keyed_write_is_retried_with_backoff(mp_server):
+    """Every official SDK types HTTP 423 as retryable: sdk-python
+    mercadopago/errors/exceptions.py ("HTTP 423 Locked — idempotency key
+    temporarily locked (retryable)."), sdk-java src/main/java/com/mercadopago/net/
+    HttpStatus.java (LOCKED = 423), sdk-go pkg/mperror/typed_errors.go."""
+    mp_server.script(
+        "POST",
+        "/v1/orders",
+        Reply(423, {"errors": [{"code": "resource_locked", "message": "locked"}]}),
+        Reply(423, {"message": "locked", "error": "resource_locked", "status": 423}),
+        Reply(201, ORDER),
+    )
+    answer = mp_server.session().request(
+        "POST", "/v1/orders", json={}, idempotency_key="k-423"
+    )
+    assert answer == ORDER
+    calls = mp_server.calls("POST", "/v1/orders")
+    assert [c.header("x-idempotency-key") for c in calls] == ["k-423"] * 3
+    assert mp_server.sleeps == [0.25, 0.5]
+
+
+def test_423_exhausted_is_a_rate_limit_with_unknown_outcome(mp_server):
+    """The key is locked because its first request is still running (sdk-python
+    mercadopago/errors/exceptions.py): that request may yet be applied."""
+    mp_server.script(
+        "POST",
+        "/v1/orders/ORD1/refund",
+        *[Reply(423, headers={"Retry-After": "2"})] * 2,
+    )
+    session = mp_server.session(max_attempts=2)
+    with pytest.raises(RateLimitedError) as info:
+        session.request("POST", "/v1/orders/ORD1/refund", idempotency_key="k")
+    assert info.value.status == 423 and info.value.retry_after == 2.0
+    assert info.value.unknown_outcome is True
+    assert mp_server.sleeps == [2.0]
+
+
+def test_423_on_get_is_retried_and_without_key_is_not(mp_server):
+    """GETs are always retryable; a POST without an idempotency key is not."""
+    mp_server.script("GET", "/v1/orders/ORD1", Reply(423), Reply(200, ORDER))
+    assert mp_server.session().request("GET", "/v1/orders/ORD1") == ORDER
+    mp_server.script("POST", "/pos", Reply(423))
+    with pytest.raises(RateLimitedError) as info:
+        mp_server.session().request("POST", "/pos", json={})
+    assert info.value.unknown_outcome is False
+    assert len(mp_server.calls("POST", "/pos")) == 1
+
+
+def test_409_resource_locked_is_retried_like_423(mp_server):
+    """sdk-python mercadopago/errors/constants.py lists ``resource_locked`` among
+    the Orders API's 409 codes (class MPOrderErrors); it means "later", not a
+    final conflict."""
+    locked = {"errors": [{"code": "resource_locked", "message": "try later"}]}
+    mp_server.script(
+        "POST", "/v1/orders/ORD1/cancel", Reply(409, locked), Reply(200, ORDER)
+    )
+    answer = mp_server.session().request(
+        "POST", "/v1/orders/ORD1/cancel", idempotency_key="k"
+    )
+    assert answer == ORDER and mp_server.sleeps == [0.25]
+
+
+def test_424_is_retried(mp_server):
+    """The SDKs type 424 Failed Dependency as retryable (sdk-python
+    mercadopago/errors/exceptions.py)."""
+    mp_server.script("GET", "/v1/orders/ORD1", Reply(424), Reply(200, ORDER))
+    assert mp_server.session().request("GET", "/v1/orders/ORD1") == ORDER
+    mp_server.script("GET", "/v1/orders/ORD2", *[Reply(424)] * 2)
+    with pytest.raises(UnavailableError):
+        mp_server.session(max_attempts=2).request("GET", "/v1/orders/ORD2")

@@ -95,8 +95,8 @@ def test_round_trip_and_formats(currency):
     back = from_minor_units(units, currency)
     if currency in NO_DECIMALS:
         assert units == 1235 and back == D(1235)
-        assert format_orders_amount(D("1500.5"), currency) == "1501"
-        assert format_orders_amount(D(50), currency) == "50"
+        assert format_orders_amount(D("1500.5"), currency) == "1501.00"
+        assert format_orders_amount(D(50), currency) == "50.00"
         assert format_v2_amount(D("1500.5"), currency) == 1501
         assert isinstance(format_v2_amount(D("1500.5"), currency), int)
     else:
@@ -146,6 +146,34 @@ def test_parse_amount():
     assert parse_amount(100) == D(100)
     assert parse_amount(None) is None and parse_amount("") is None
     assert parse_amount("1500.4", "CLP") == D(1500)
+
+
+@pytest.mark.parametrize("currency", sorted(NO_DECIMALS))
+def test_zero_decimal_orders_amounts_carry_two_decimals(currency):
+    """CLP/COP on the Orders API: "1500.00", the one form every source accepts.
+
+    Create order – QR Code reference, HTML (en/es/pt), total_amount: "The field
+    must contain two decimal places, even if it is a whole number. For example,
+    50.00." The same page's Markdown variant and the QR guide (docs/qr-code/
+    payment-processing): "The field can contain two decimal places or none."
+    (https://www.mercadopago.com.br/developers/en/reference/in-person-payments/
+    qr-code/orders/create-order/post). The value is still rounded to whole pesos.
+    """
+    assert format_orders_amount(D(1500), currency) == "1500.00"
+    assert format_orders_amount(D("1499.5"), currency) == "1500.00"
+    assert format_orders_amount(D("1500.4"), currency) == "1500.00"
+    assert format_orders_amount("990", currency) == "990.00"
+
+
+def test_answers_are_read_with_or_without_decimals():
+    """The Point notifications page (docs/mp-point/notifications) publishes
+    ``"total_paid_amount": "120"`` and ``"amount": "120"``; the QR pages publish
+    ``"30.00"``: both are amounts.
+    """
+    assert parse_amount("120") == parse_amount("120.00") == D(120)
+    assert parse_amount("120", "CLP") == parse_amount("120.00", "CLP") == D(120)
+    assert parse_amount("1500.00", "COP") == D(1500)
+    assert parse_amount("30.00", "ARS") == parse_amount("30", "ARS") == D("30.00")
 
 
 # -- build_items -------------------------------------------------------------

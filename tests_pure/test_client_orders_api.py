@@ -1,5 +1,6 @@
 """QR orders on the Orders API: body, states, cancel, refund, find, errors."""
 
+import datetime
 from decimal import Decimal as D
 
 import pytest
@@ -20,6 +21,7 @@ from mercado_pago import (
     qr_orders_client,
 )
 from mercado_pago.order_types import iso_duration, refund_status
+from mercado_pago.orders_api import state_from_order
 
 ORDER_ID = "ORD01K371WBFDS4MD9JG0K8ZMECBE"
 PAY_ID = "PAY01K371WBFDS4MD9JG0KCV6PRKQ"
@@ -108,6 +110,10 @@ def test_create_sends_the_documented_body(mp_server, client):
 
 
 def test_create_clp_amounts_and_platform_id(mp_server):
+    """CLP amounts are sent as "1500.00": the Create order – QR Code reference
+    (HTML) requires two decimals "even if it is a whole number", its Markdown
+    variant allows "two decimal places or none" (developers/en/reference/
+    in-person-payments/qr-code/orders/create-order/post)."""
     client = OrdersApiClient(mp_server.session(platform_id="dev_odoo"), USER_ID)
     mp_server.script("POST", "/v1/orders", Reply(201, order(currency="CLP")))
     req = request(
@@ -118,9 +124,9 @@ def test_create_clp_amounts_and_platform_id(mp_server):
     )
     client.create(req, "key-clp")
     body = mp_server.calls("POST")[0].json
-    assert body["total_amount"] == "1500"
-    assert body["transactions"]["payments"][0]["amount"] == "1500"
-    assert body["items"][0]["unit_price"] == "500"
+    assert body["total_amount"] == "1500.00"
+    assert body["transactions"]["payments"][0]["amount"] == "1500.00"
+    assert body["items"][0]["unit_price"] == "500.00"
     assert body["expiration_time"] == "PT1M30S"
     assert body["integration_data"] == {"platform_id": "dev_odoo"}
 
@@ -485,7 +491,7 @@ def test_partial_refund_with_known_payment_skips_the_read(mp_server, client):
         ORDER_ID, "10", "refund-key-3", payment_id=PAY_ID, currency="CLP"
     )
     assert mp_server.calls("GET") == []
-    assert mp_server.calls("POST")[0].json["transactions"][0]["amount"] == "10"
+    assert mp_server.calls("POST")[0].json["transactions"][0]["amount"] == "10.00"
     assert result.status == "pending" and result.refund_ids == []
 
 
@@ -538,3 +544,544 @@ def test_helpers():
     assert refund_status(["rejected", "failed"]) == "rejected"
     assert refund_status(["approved", "rejected"]) == "pending"
     assert refund_status(["approved", "in_process"]) == "pending"
+
+
+# -- published bodies (issue #14) ----------------------------------------------------
+
+# The data of the QR order.processed webhook (docs/qr-code/notifications, pt).
+W1_ORDER = {
+    "external_reference": "ER_123456",
+    "id": "ORD01JV3AW3NFSTSTB669F41NACDX",
+    "status": "processed",
+    "status_detail": "accredited",
+    "total_amount": "30.00",
+    "total_paid_amount": "30.00",
+    "transactions": {
+        "payments": [
+            {
+                "amount": "30.00",
+                "id": "PAY01JV3AW3NFSTSTB669F4JSAA6C",
+                "paid_amount": "30.00",
+                "payment_method": {
+                    "id": "account_money",
+                    "installments": 1,
+                    "type": "account_money",
+                },
+                "reference": {"id": "92937960454"},
+                "status": "processed",
+                "status_detail": "accredited",
+            }
+        ]
+    },
+    "type": "qr",
+    "version": 2,
+}
+
+
+def test_operation_number_from_reference_object():
+    """The QR order.processed webhook carries ``reference: {"id": "92937960454"}``
+    (https://www.mercadopago.com.br/developers/pt/docs/qr-code/notifications);
+    the receipt's operation number is that id."""
+    state = state_from_order(W1_ORDER)
+    assert state.status == "paid" and state.paid_amount == D("30.00")
+    assert state.operation_number == "92937960454"
+    assert state.payment_ids == ["PAY01JV3AW3NFSTSTB669F4JSAA6C"]
+    assert state.version == 2 and state.currency is None
+
+
+def test_operation_number_from_reference_id():
+    """The SDKs' order models read ``reference_id`` (sdk-nodejs src/clients/order/
+    commonTypes.ts, sdk-go pkg/order/response.go; sdk-php tests/MercadoPago/
+    Resources/Mocks/Response/Order/get_order_response.json: "0001ozsb5o"); it
+    wins when both are there."""
+    payment = dict(W1_ORDER["transactions"]["payments"][0], reference_id="0001ozsb5o")
+    body = dict(W1_ORDER, transactions={"payments": [payment]})
+    assert state_from_order(body).operation_number == "0001ozsb5o"
+    del payment["reference"]
+    assert state_from_order(body).operation_number == "0001ozsb5o"
+    # neither: the payment method's reference, then the payment id
+    payment.pop("reference_id")
+    assert state_from_order(body).operation_number == "PAY01JV3AW3NFSTSTB669F4JSAA6C"
+    payment["reference"] = {"id": None}
+    payment["payment_method"] = {"id": "visa", "reference_id": "777"}
+    assert state_from_order(body).operation_number == "777"
+
+
+def test_point_order_amounts_without_decimals():
+    """Point's order.processed webhook publishes ``"total_paid_amount": "120"``
+    and no total_amount (https://www.mercadopago.com.mx/developers/es/docs/
+    mp-point/notifications)."""
+    payment = dict(
+        W1_ORDER["transactions"]["payments"][0],
+        amount="120",
+        paid_amount="120",
+        reference={"id": "123456789980"},
+    )
+    body = dict(W1_ORDER, total_paid_amount="120", transactions={"payments": [payment]})
+    del body["total_amount"]
+    state = state_from_order(body)
+    assert state.paid_amount == D(120) and state.operation_number == "123456789980"
+
+
+@pytest.mark.parametrize(
+    ("status", "expected"),
+    [("expired", "expired"), ("canceled", "canceled")],
+)
+def test_final_orders_without_transactions(status, expected):
+    """Expired and canceled QR orders carry no ``transactions`` (tabs Expirada and
+    Cancelada of docs/qr-code/notifications, pt)."""
+    body = {
+        "external_reference": "ER_123456",
+        "id": "ORD01JV391F8YM8EDEAG8CWZ0GM0N",
+        "status": status,
+        "status_detail": status,
+        "total_amount": "30.00",
+        "type": "qr",
+        "version": 2,
+    }
+    state = state_from_order(body)
+    assert state.status == expected and state.payment_ids == []
+    assert state.operation_number is None and state.paid_amount is None
+
+
+def test_refunded_webhook_data_without_transactions():
+    """order.refunded carries total_paid_amount but no transactions (tab
+    Reembolsada of docs/qr-code/notifications, pt)."""
+    body = {
+        "id": "ORD01JV3AW7R6WME2XT0KZRX7HVS6",
+        "status": "refunded",
+        "status_detail": "refunded",
+        "total_amount": "30.00",
+        "total_paid_amount": "30.00",
+        "version": 3,
+    }
+    state = state_from_order(body)
+    assert state.status == "refunded" and state.paid_amount == D("30.00")
+
+
+def test_published_create_and_cancel_answers(mp_server, client):
+    """The QR guide's create answer (static) and cancel answer
+    (https://www.mercadopago.com.ar/developers/es/docs/qr-code/payment-processing),
+    and the reference's response example, whose total (50.00) differs from its
+    payment (24.50) (developers/en/reference/in-person-payments/qr-code/orders/
+    create-order/post)."""
+    created = {
+        "id": ORDER_ID,
+        "type": "qr",
+        "processing_mode": "automatic",
+        "external_reference": "ext_ref_1234",
+        "description": "Smartphone",
+        "total_amount": "50.00",
+        "expiration_time": "PT16M",
+        "country_code": "ARG",
+        "user_id": "{{USER_ID}}",
+        "status": "created",
+        "status_detail": "created",
+        "currency": "ARS",
+        "created_date": "2025-08-21T19:32:21.621Z",
+        "last_updated_date": "2025-08-21T19:32:21.621Z",
+        "integration_data": {"application_id": "{{APPLICATION_ID}}"},
+        "transactions": {
+            "payments": [
+                {
+                    "id": PAY_ID,
+                    "amount": "50.00",
+                    "status": "created",
+                    "status_detail": "ready_to_process",
+                }
+            ]
+        },
+        "config": {"qr": {"external_pos_id": "STORE001POS001", "mode": "static"}},
+    }
+    canceled = dict(
+        created,
+        status="canceled",
+        status_detail="canceled",
+        last_updated_date="2025-08-21T19:33:52.012Z",
+        transactions={
+            "payments": [
+                {
+                    "id": PAY_ID,
+                    "amount": "50.00",
+                    "status": "canceled",
+                    "status_detail": "canceled_by_api",
+                }
+            ]
+        },
+    )
+    mp_server.script("POST", "/v1/orders", Reply(201, created))
+    mp_server.script("POST", f"/v1/orders/{ORDER_ID}/cancel", Reply(200, canceled))
+    state = client.create(request(), "0d5020ed-1af6-469c-ae06-c3bec19954bb")
+    assert (state.status, state.currency, state.qr_data) == ("pending", "ARS", None)
+    state = client.cancel(ORDER_ID, "cancel-key")
+    assert state.status == "canceled" and state.payment_ids == [PAY_ID]
+    reference = dict(
+        created,
+        total_amount="50.00",
+        transactions={
+            "payments": [
+                {
+                    "id": "PAY01J67CQQH5904WDBVZEM4JMEP3",
+                    "amount": "24.50",
+                    "status": "created",
+                    "status_detail": "ready_to_process",
+                }
+            ]
+        },
+        type_response={"qr_data": "00020101021243650016com.mercadolibre0201306"},
+    )
+    state = state_from_order(reference)
+    assert state.status == "pending" and state.qr_data.startswith("000201")
+
+
+@pytest.mark.parametrize(
+    "code",
+    ["order_already_canceled", "instore_order_locked_error"],
+)
+@pytest.mark.parametrize(
+    ("remote", "expected"),
+    [
+        ("paid", "paid"),
+        ("created", "pending"),
+        ("expired", "expired"),
+        ("canceled", "canceled"),
+    ],
+)
+def test_cancel_conflicts_reread_the_order(mp_server, client, code, remote, expected):
+    """The QR "Cancel order" reference: 409 ``order_already_canceled`` (the order
+    is not "created" any more) and 409 ``instore_order_locked_error`` ("Cannot
+    cancel an order while payment is in progress.")
+    (developers/en/reference/in-person-payments/qr-code/orders/cancel-order/post).
+    The cancel does not fail: it reports the order's real state, paid first."""
+    mp_server.script(
+        "POST",
+        f"/v1/orders/{ORDER_ID}/cancel",
+        Reply(409, {"errors": [{"code": code, "message": "conflict"}]}),
+    )
+    body = PAID if remote == "paid" else order(remote)
+    mp_server.script("GET", f"/v1/orders/{ORDER_ID}", Reply(200, body))
+    state = client.cancel(ORDER_ID, "cancel-key")
+    assert state.status == expected
+    assert len(mp_server.calls("POST")) == 1  # a conflict is not retried
+
+
+# Refund answers: a partial order (id, status, status_detail, transactions.refunds).
+_R1 = {
+    "id": "ORD0000ABCD222233334444555566",
+    "status": "refunded",
+    "status_detail": "refunded",
+    "transactions": {
+        "refunds": [
+            {
+                "id": "REF01J67CQQH5904WDBVZEM1234D",
+                "transaction_id": "PAY01J67CQQH5904WDBVZEM4JMEP3",
+                "reference_id": "12345678",
+                "amount": "38.00",
+                "status": "processed",
+            }
+        ]
+    },
+}
+_R2 = {
+    "id": "ORD01J49MMW3SSBK5PSV3DFR32959",
+    "status": "processed",
+    "status_detail": "partially_refunded",
+    "transactions": {
+        "refunds": [
+            {
+                "id": "REF01J49MMW3SSBK5PSV3DFR32959",
+                "transaction_id": "PAY01JEVQM06WDW16MAQ8B5SC0MSC",
+                "reference_id": "12345678",
+                "amount": "24.90",
+                "status": "processed",
+            }
+        ]
+    },
+}
+
+
+def _sdk_refund(order_id, status, detail, refund_id, pay_id, reference, amount):
+    return {
+        "id": order_id,
+        "status": status,
+        "status_detail": detail,
+        "transactions": {
+            "refunds": [
+                {
+                    "id": refund_id,
+                    "transaction_id": pay_id,
+                    "reference_id": reference,
+                    "amount": amount,
+                    "status": "processed",
+                }
+            ]
+        },
+    }
+
+
+_FULL, _PART = ("refunded", "refunded"), ("processed", "partially_refunded")
+_R3 = _sdk_refund(
+    "01JDWHNG2GR2WHGBMRFX126YBC",
+    *_FULL,
+    "ref_01JDWHPXYC42ESJ40V4D3SMHW1",
+    "pay_01JDWHNG2GR2WHGBMRFY7HP5ZB",
+    "01JDWHPX7WMAVAQG5546553QDW",
+    "100.00",
+)
+_R4 = _sdk_refund(
+    "01JDWMFW1WQK1YJR6SJFW7KND5",
+    *_PART,
+    "ref_01JDWMHTXPBT4117BVGAWV29HG",
+    "pay_01JDWMFW1WQK1YJR6SJHYTY0MY",
+    "01JDWMHS78C51NMZ1J7V2MF8HM",
+    "25.00",
+)
+_R5 = _sdk_refund(
+    "01JCK2RRKV10XVTEBJR598QH9Z",
+    *_FULL,
+    "ref_01JCK2SDVFSJGY54AMJCDR9X7R",
+    "pay_01JCK2RRKV10XVTEBJR6W4CC18",
+    "01JCK2SD3HC5GVDXSZK4926SAW",
+    "200.00",
+)
+_R6 = _sdk_refund(
+    "01JCK7NYARQB4J3RN0SX6SSB2C",
+    *_PART,
+    "ref_01JCK7R5R73JCYXRCKFH7MJR9K",
+    "pay_01JCK7NYARQB4J3RN0SX81MCPM",
+    "01JCK7R50JP8NRMKC51R6B460C",
+    "100.00",
+)
+_R7 = _sdk_refund(
+    "01JE6EZVK4FGMM4AYVQF23K17B",
+    *_FULL,
+    "ref_01JE6F05C365ADF8JSJ3W92FJ5",
+    "pay_01JE6EZVK4FGMM4AYVQGSGDG9W",
+    "01JE6F04N2RE5KEAK4HYYPJ4AK",
+    "100.00",
+)
+_R7_PARTIAL = _sdk_refund(
+    "01JE6T2CWF7FDDD08HJNXBKM37",
+    *_PART,
+    "ref_01JE6T3H34FJBXF8K70RAMFYA1",
+    "pay_01JE6T2CWF7FDDD08HJS8DTAXR",
+    "01JE6T3GB9RHDXXXAQX41864R6",
+    "25.00",
+)
+
+
+@pytest.mark.parametrize("http_status", [201, 200])
+@pytest.mark.parametrize(
+    ("answer", "state"),
+    [
+        pytest.param(_R1, "refunded", id="R1-qr-guide-total"),
+        pytest.param(_R2, "partially_refunded", id="R2-qr-guide-partial"),
+        pytest.param(_R3, "refunded", id="R3-sdk-php-order_refund_total"),
+        pytest.param(_R4, "partially_refunded", id="R4-sdk-php-order_refund_partial"),
+        pytest.param(_R5, "refunded", id="R5-sdk-java-create_refund_total"),
+        pytest.param(_R6, "partially_refunded", id="R6-sdk-java-create_refund_partial"),
+        pytest.param(_R7, "refunded", id="R7-sdk-node-refund.spec-total"),
+        pytest.param(_R7_PARTIAL, "partially_refunded", id="R7-sdk-node-partial"),
+    ],
+)
+def test_published_refund_answers(mp_server, client, http_status, answer, state):
+    """POST /v1/orders/{id}/refund answers a partial order: id, status,
+    status_detail, transactions.refunds[{id, transaction_id, reference_id,
+    amount, status}], with no currency nor payments. Sources: QR guide
+    "Reembolso total"/"Reembolso parcial" (developers/es/docs/qr-code/
+    payment-processing); sdk-php tests/MercadoPago/Resources/Mocks/Response/
+    Order/order_refund_total.json and order_refund_partial.json (served with
+    201); sdk-java src/test/java/com/mercadopago/resources/mocks/response/order/
+    create_refund_total_response.json and create_refund_partial_response.json;
+    sdk-nodejs src/clients/order/refund/refund.spec.ts (201). Point's refund
+    reference answers 200 (developers/en/reference/in-person-payments/point/
+    orders/refund-order/post): both are success."""
+    [refund] = answer["transactions"]["refunds"]
+    path = f"/v1/orders/{answer['id']}/refund"
+    mp_server.script("POST", path, Reply(http_status, answer))
+    amount = None if state == "refunded" else D(refund["amount"])
+    result = client.refund(
+        answer["id"],
+        amount,
+        "refund-key",
+        payment_id=refund["transaction_id"],
+        currency="BRL",
+    )
+    assert result.refund_ids == [refund["id"]]
+    assert result.amount == D(refund["amount"])
+    assert result.status == "approved"  # "processed"
+    assert result.state.status == state
+    assert mp_server.calls("GET") == []  # nothing else was needed
+
+
+def test_refund_processing_is_pending_and_read_later(mp_server, client):
+    """Point's refund reference lists ``processing`` ("The total refund was
+    successfully requested and is being processed.") besides the guides'
+    ``processed``: pending until a later read says processed."""
+    answer = dict(_R1)
+    answer["transactions"] = {
+        "refunds": [dict(_R1["transactions"]["refunds"][0], status="processing")]
+    }
+    mp_server.script("POST", f"/v1/orders/{ORDER_ID}/refund", Reply(201, answer))
+    result = client.refund(ORDER_ID, None, "refund-key")
+    assert result.status == "pending"
+    assert result.refund_ids == ["REF01J67CQQH5904WDBVZEM1234D"]
+    mp_server.script("GET", f"/v1/orders/{ORDER_ID}", Reply(200, _R1))
+    assert client.refund_status(ORDER_ID, result.refund_ids) == "approved"
+
+
+def test_refund_answer_without_refunds_or_as_a_refund(mp_server, client):
+    """A bare partial order (status only) and sdk-python's synthetic answer
+    (tests/resources/mocks/order_refund.json: the refund itself) are read too."""
+    path = f"/v1/orders/{ORDER_ID}/refund"
+    mp_server.script(
+        "POST",
+        path,
+        Reply(201, {"id": ORDER_ID, "status": "refunded", "status_detail": "refunded"}),
+        Reply(
+            201,
+            {
+                "id": "refund-01JKXTQ2-001",
+                "status": "approved",
+                "amount": "1000.00",
+                "date_created": "2025-01-01T00:00:00Z",
+            },
+        ),
+        Reply(201, body=b""),
+    )
+    result = client.refund(ORDER_ID, None, "k1")
+    assert (result.status, result.refund_ids, result.amount) == ("approved", [], None)
+    result = client.refund(ORDER_ID, None, "k2")
+    assert result.status == "approved" and result.refund_ids == ["refund-01JKXTQ2-001"]
+    assert result.amount == D("1000.00")
+    result = client.refund(ORDER_ID, None, "k3")
+    assert result.status == "pending" and result.refund_ids == []
+
+
+@pytest.mark.parametrize(
+    ("code", "cls"),
+    [
+        ("refund_amount_exceeds", ValidationError),
+        ("invalid_path_param", ValidationError),
+        ("in_store_payment_refund_order", ValidationError),
+        # the order forbids a partial refund: a conflict with its state
+        ("unsupported_partially_refunds", ConflictError),
+    ],
+)
+def test_refund_refusals_are_typed(mp_server, client, code, cls):
+    """400 codes of the QR "Refund errors" page (developers/en/docs/qr-code/
+    resources/refund-errors), code kept on the error, never retried."""
+    mp_server.script(
+        "POST",
+        f"/v1/orders/{ORDER_ID}/refund",
+        Reply(400, {"errors": [{"code": code, "message": "refused"}]}),
+    )
+    with pytest.raises(cls) as info:
+        client.refund(ORDER_ID, D(5), "k", payment_id=PAY_ID, currency="ARS")
+    assert info.value.code == code and info.value.status == 400
+    assert len(mp_server.calls("POST")) == 1
+
+
+# -- search --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "paging",
+    [
+        pytest.param(
+            {"total": "3", "total_pages": "2", "offset": "0", "limit": "2"},
+            id="strings-sdk-go-sdk-node",
+        ),
+        pytest.param(
+            {"total": 3, "total_pages": 2, "limit": 2, "offset": 0},
+            id="integers-sdk-php-sdk-java",
+        ),
+    ],
+)
+def test_search_pages_with_page_and_page_size(mp_server, client, paging):
+    """GET /v1/orders takes begin_date/end_date (required) and page (1-based) /
+    page_size (sdk-nodejs src/clients/order/search/types.ts); paging numbers are
+    strings in sdk-go resources/mocks/order/search_response.json and sdk-nodejs
+    search.spec.ts, integers in sdk-php .../Order/order_search.json and sdk-java
+    order_search_response.json. The window is at most 30 days (720 hours), its
+    start not in the future (Search order reference, developers/es/reference/
+    orders/online-payments/search/get)."""
+    first = dict(order(), id="ORD1")
+    second = dict(order("processed"), id="ORD2")
+    mp_server.script(
+        "GET",
+        "/v1/orders",
+        Reply(200, {"data": [first, second], "paging": paging}),
+        Reply(200, {"data": [dict(order(), id="ORD3")], "paging": paging}),
+    )
+    found = client.search(external_reference="ODOO-POS1-000042-a1b2", type="qr")
+    assert [o["id"] for o in found] == ["ORD1", "ORD2", "ORD3"]
+    queries = [c.query for c in mp_server.calls("GET", "/v1/orders")]
+    assert [(q["page"], q["page_size"]) for q in queries] == [("1", "50"), ("2", "50")]
+    query = queries[0]
+    assert query["type"] == "qr"
+    assert query["external_reference"] == "ODOO-POS1-000042-a1b2"
+    begin = datetime.datetime.fromisoformat(query["begin_date"].replace("Z", "+00:00"))
+    end = datetime.datetime.fromisoformat(query["end_date"].replace("Z", "+00:00"))
+    assert datetime.timedelta(0) < end - begin <= datetime.timedelta(hours=720)
+    assert begin.timestamp() <= 1_750_000_000 <= end.timestamp()
+
+
+def test_search_stops_without_total_pages(mp_server, client):
+    """sdk-python tests/resources/mocks/order_search.json has no total_pages:
+    one page is read."""
+    mp_server.script(
+        "GET",
+        "/v1/orders",
+        Reply(
+            200,
+            {
+                "data": [
+                    {
+                        "id": "01JDNPJ7XJSV1YS2W3JXEJNQ8",
+                        "status": "processed",
+                        "status_detail": "accredited",
+                        "total_amount": "100.00",
+                        "currency": "BRL",
+                    }
+                ],
+                "paging": {"total": 1, "limit": 10, "offset": 0},
+            },
+        ),
+    )
+    found = client.search(
+        begin_date="2024-01-01T00:00:00Z", end_date="2024-01-31T00:00:00Z"
+    )
+    assert [o["status"] for o in found] == ["processed"]
+    [call] = mp_server.calls("GET")
+    assert call.query["begin_date"] == "2024-01-01T00:00:00Z"
+    assert state_from_order(found[0]).status == "paid"
+
+
+def test_find_reads_an_order_found_as_a_summary(mp_server, client):
+    """sdk-go resources/mocks/order/search_response.json answers summaries (id,
+    status, status_detail, total_amount, currency; no transactions): find()
+    then reads the order for its payments."""
+    summary = {
+        "id": ORDER_ID,
+        "status": "processed",
+        "status_detail": "accredited",
+        "total_amount": "50.00",
+        "currency": "ARS",
+        "external_reference": "ODOO-POS1-000042-a1b2",
+    }
+    mp_server.script(
+        "GET",
+        "/v1/orders",
+        Reply(
+            200,
+            {
+                "data": [summary],
+                "paging": {"total": "1", "total_pages": "1", "offset": "0"},
+            },
+        ),
+    )
+    mp_server.script("GET", f"/v1/orders/{ORDER_ID}", Reply(200, PAID))
+    state = client.find("ODOO-POS1-000042-a1b2")
+    assert state.status == "paid" and state.paid_amount == D("50.00")
+    assert state.operation_number == "98765432101"
