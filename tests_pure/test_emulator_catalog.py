@@ -1,4 +1,4 @@
-"""Auth, /users/me, stores (§2), cashboxes (§3), QR images: raw HTTP conformance."""
+"""Auth, /users/me, stores (doc §2), cashboxes (doc §3), QR images: raw HTTP."""
 
 from __future__ import annotations
 

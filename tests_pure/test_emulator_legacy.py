@@ -1,4 +1,5 @@
-"""In-store orders v2 (§4), merchant orders (§7.1), payments and refunds (§7.2)."""
+"""In-store orders v2, merchant orders, payments and refunds ("doc §N" cites
+`docs/mercado-pago-api.md`: §4, §6.1, §6.2, §7)."""
 
 from __future__ import annotations
 
@@ -231,7 +232,7 @@ def test_emulator_v2_and_orders_api_share_the_cashbox(emu, shop):
 def test_emulator_v2_pay_merchant_order_and_ipn(emu, shop, sink):
     body = emu.v2_body(amount=Decimal("100.50"), ref="V2REF1")
     assert emu.v2_put(shop, body=body).status == 204
-    # No merchant order exists before the customer pays (doc §7.1, 2024-08-27).
+    # No merchant order exists before the customer pays (doc §6.1, 2024-08-27).
     api = emu.api(shop)
     empty = api.get("/merchant_orders?external_reference=V2REF1").json
     assert empty == {"elements": None, "next_offset": 0, "total": 0}

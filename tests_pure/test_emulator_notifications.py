@@ -1,4 +1,4 @@
-"""Notifications (§9): shapes, x-signature, retries, and notification faults."""
+"""Notifications (doc §8): shapes, x-signature, retries, and notification faults."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Orders API for QR (§6): create, validation, idempotency, states, refunds."""
+"""Orders API for QR (doc §5): create, validation, idempotency, states, refunds."""
 
 from __future__ import annotations
 

@@ -5,8 +5,8 @@ scripted fake, the emulator with raw HTTP). Here they meet: every call goes
 through `MercadoPagoSession` to a running emulator, and what the client reads
 back is compared with what the emulator's admin API says really happened
 (request log, ledger, pending orders). Whenever they disagree, the side that
-departs from `mercado-pago-qr-api.md` was fixed, and a regression test was added
-to that side's own test file.
+departs from what Mercado Pago publishes was fixed, and a regression test was added
+to that side's own test file. "doc §N" cites `docs/mercado-pago-api.md`.
 """
 
 from __future__ import annotations
@@ -352,7 +352,7 @@ def test_create_pos_or_find_after_a_lost_answer(emu, site):
 
 @pytest.mark.parametrize("site", SITE_IDS)
 def test_orders_api_paid(emu, site):
-    emu.config(strict_item_sums=True)  # ⚠ doc §6.2: items adding up to the total
+    emu.config(strict_item_sums=True)  # ⚠ doc §5.1: items adding up to the total
     shop = Shop(emu, site)
     total, _ = AMOUNTS[site]
     client = qr_orders_client("orders", shop.session, shop.user_id)
@@ -456,7 +456,7 @@ def test_orders_api_dynamic_and_hybrid_qr_data(emu, site, mode):
 
 
 def test_orders_api_find_follows_the_search_shape(emu):
-    """⚠ doc §6.1: the search is unconfirmed for QR; both list keys are read."""
+    """⚠ doc §5.5: the search is unconfirmed for QR; both list keys are read."""
     shop = Shop(emu, "MLA")
     state = shop.orders.create(shop.request(D("10.00")), key())
     shop.orders.cancel(state.order_id, key())
@@ -467,7 +467,7 @@ def test_orders_api_find_follows_the_search_shape(emu):
 
 
 def test_orders_api_uncertain_amount_and_detail_knobs(emu):
-    """⚠ doc §6.2/§6.4: "two decimals" and "processed" status_detail forms."""
+    """⚠ doc §9/§5.2: "two decimals" and "processed" status_detail forms."""
     emu.config(amount_format="two_required", processed_status_detail="processed")
     shop = Shop(emu, "MLU")
     state = shop.orders.create(shop.request(D(50)), key())
@@ -502,7 +502,7 @@ def test_orders_api_cashbox_busy_and_old_orders(emu):
     shop = Shop(emu, "MLA")
     first = shop.orders.create(shop.request(D("10.00")), key())
     # A new order replaces the one waiting on the cashbox (no public source
-    # documents a refusal; docs/mercado-pago-api.md §5).
+    # documents a refusal; doc §5.1).
     state = shop.orders.create(shop.request(D("10.00")), key())
     assert shop.orders.get(first.order_id).status == "canceled"
     assert shop.pending()["id"] == state.order_id
@@ -518,7 +518,7 @@ def test_orders_api_cashbox_busy_and_old_orders(emu):
         shop.orders.create(
             QrOrderRequest("ref-1", "NOPOS1", None, D(10), "ARS", "x", [], 600), key()
         )
-    emu.clock(91 * 86400)  # doc §6.1: orders are readable for 3 months
+    emu.clock(91 * 86400)  # doc §5.2: orders are readable for 3 months
     with pytest.raises(NotFoundError):
         shop.orders.get(state.order_id)
 
@@ -576,7 +576,7 @@ def test_orders_api_refunds(emu, site):
     assert shop.orders.get(state.order_id).refunded_amount == part
     second = shop.orders.refund(state.order_id, part, key())
     # The answer is a partial order with this call's refund only (published
-    # refund answers; docs/mercado-pago-api.md §7).
+    # refund answers; doc §5.4).
     assert len(second.raw["transactions"]["refunds"]) == 1
     assert second.refund_ids != first.refund_ids and len(second.refund_ids) == 1
     assert shop.orders.get(state.order_id).refunded_amount == 2 * part
@@ -853,7 +853,7 @@ def test_v2_expiry(emu, site):
     emu.clock(31)
     assert shop.pending() is None
     gone = shop.v2.get(req.external_reference, external_pos_id=shop.pos_ext)
-    # No merchant order exists before a payment (doc §7.1): the client says
+    # No merchant order exists before a payment (doc §6.1): the client says
     # the order left the cashbox and lets the caller judge by its expiry time.
     assert gone.status == "unknown" and gone.raw_status == "not_on_cashbox"
 
@@ -1110,7 +1110,7 @@ def test_v2_ipn_parses_and_is_unsigned(emu):
     event = parse_notification(query, headers, body)
     assert (event.kind, event.source, event.signed) == ("payment", "ipn", False)
     assert event.resource_id == str(paid["payment_id"])
-    # IPN carries no x-signature (doc §9.1): verifying it can only fail.
+    # IPN carries no x-signature (doc §8.2): verifying it can only fail.
     with pytest.raises(InvalidSignature) as caught:
         verify_notification(query, headers, secret)
     assert caught.value.reason == "missing"
@@ -1219,7 +1219,7 @@ def test_money_orders_api_quantized_total(emu, site):
     assert [r["status"] for r in sent] == [201]
     order = shop.raw("GET", f"/v1/orders/{state.order_id}").json
     # Sent with two decimals, whole units included: the form every published
-    # rule accepts (docs/mercado-pago-api.md §9).
+    # rule accepts (doc §9).
     assert D(order["total_amount"]) == expected
     assert order["total_amount"] == f"{expected:.2f}"
     shop.pay()
