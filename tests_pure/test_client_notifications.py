@@ -3,6 +3,7 @@
 import json
 
 import pytest
+from conformance.examples_notifications import W1
 
 from mercado_pago import (
     InvalidSignature,
@@ -655,43 +656,6 @@ def test_published_delivery_example_is_only_a_format():
 
 # -- webhook bodies as Mercado Pago publishes them (issue #14, item 6) ----------------
 
-W1_PROCESSED = {
-    "action": "order.processed",
-    "api_version": "v1",
-    "application_id": "7364289770550796",
-    "data": {
-        "external_reference": "ER_123456",
-        "id": "ORD01JV3AW3NFSTSTB669F41NACDX",
-        "status": "processed",
-        "status_detail": "accredited",
-        "total_amount": "30.00",
-        "total_paid_amount": "30.00",
-        "transactions": {
-            "payments": [
-                {
-                    "amount": "30.00",
-                    "id": "PAY01JV3AW3NFSTSTB669F4JSAA6C",
-                    "paid_amount": "30.00",
-                    "payment_method": {
-                        "id": "account_money",
-                        "installments": 1,
-                        "type": "account_money",
-                    },
-                    "reference": {"id": "92937960454"},
-                    "status": "processed",
-                    "status_detail": "accredited",
-                }
-            ]
-        },
-        "type": "qr",
-        "version": 2,
-    },
-    "date_created": "2025-05-12T22:46:59.635090485Z",
-    "live_mode": False,
-    "type": "order",
-    "user_id": "1403498245",
-}
-
 
 def _qr_webhook(action, order_id, status, version, date, **data):
     return {
@@ -742,7 +706,7 @@ W4_REFUNDED = _qr_webhook(
 @pytest.mark.parametrize(
     ("body", "action", "version"),
     [
-        pytest.param(W1_PROCESSED, "order.processed", 2, id="W1-processed"),
+        pytest.param(W1, "order.processed", 2, id="W1-processed"),
         pytest.param(W2_EXPIRED, "order.expired", 2, id="W2-expired"),
         pytest.param(W3_CANCELED, "order.canceled", 2, id="W3-canceled"),
         pytest.param(W4_REFUNDED, "order.refunded", 3, id="W4-refunded"),
@@ -767,50 +731,6 @@ def test_published_qr_order_webhooks(body, action, version):
         assert event.user_id == "1403498245"
         assert event.application_id == "7364289770550796"
         assert event.live_mode is False and event.signed is False
-
-
-def test_published_point_order_webhook():
-    """Point's notifications page (https://www.mercadopago.com.mx/developers/es/
-    docs/mp-point/notifications): version 3, amounts without decimals ("120"),
-    total_paid_amount without total_amount, live_mode true."""
-    body = {
-        "action": "order.processed",
-        "api_version": "v1",
-        "application_id": "123456",
-        "data": {
-            "external_reference": "ext_ref_1235",
-            "id": "ORD01JYH1Z1YJN4HZ8J3Q0RB3YP6D",
-            "status": "processed",
-            "status_detail": "accredited",
-            "total_paid_amount": "120",
-            "transactions": {
-                "payments": [
-                    {
-                        "amount": "120",
-                        "id": "PAY01K22Y503EJ8JHGF64KGY1PZ2B",
-                        "paid_amount": "120",
-                        "payment_method": {
-                            "id": "debvisa",
-                            "installments": 1,
-                            "type": "debit_card",
-                        },
-                        "reference": {"id": "123456789980"},
-                        "status": "processed",
-                        "status_detail": "accredited",
-                    }
-                ]
-            },
-            "type": "point",
-            "version": 3,
-        },
-        "date_created": "2025-08-07T18:54:40.851374414Z",
-        "live_mode": True,
-        "type": "order",
-        "user_id": "123456",
-    }
-    event = parse_notification({}, {}, json.dumps(body).encode())
-    assert (event.resource_id, event.version) == ("ORD01JYH1Z1YJN4HZ8J3Q0RB3YP6D", 3)
-    assert (event.user_id, event.live_mode) == ("123456", True)
 
 
 def test_published_signed_delivery_has_a_numeric_user_id():
