@@ -3,7 +3,7 @@
 import json
 
 import pytest
-from conformance.examples_notifications import W1
+from conformance.examples_notifications import W1, W8
 
 from mercado_pago import (
     InvalidSignature,
@@ -783,18 +783,7 @@ def test_merchant_order_webhook_with_string_id():
     observed payload quoted in a public C# controller, see issue #14's research):
     ``id`` and ``application_id`` strings, ``user_id`` a number, ``version`` 1,
     data without an id."""
-    body = {
-        "action": "update",
-        "application_id": "7910800073137785",
-        "data": {"currency_id": "", "marketplace": "NONE", "status": "closed"},
-        "date_created": "2024-10-06T17:42:13.510-04:00",
-        "id": "23603350837",
-        "live_mode": False,
-        "status": "closed",
-        "type": "topic_merchant_order_wh",
-        "user_id": 2012037660,
-        "version": 1,
-    }
+    body = W8
     event = parse_notification({}, {}, json.dumps(body).encode())
     assert (event.kind, event.resource_id, event.source) == (
         "merchant_order",
