@@ -19,7 +19,7 @@ from ..mercado_pago import (
     parse_notification,
 )
 from ..mercado_pago.notifications import verify_event
-from ..models.mercado_pago_qr_account import WEBHOOK_ROUTE
+from ..models.mercado_pago_qr_account import HEALTH_FIELDS, WEBHOOK_ROUTE
 from ..models.mercado_pago_qr_attempt import REREAD_STATES
 
 _logger = logging.getLogger(__name__)
@@ -76,7 +76,11 @@ class MercadoPagoQrController(http.Controller):
         account_sudo = (
             request.env["mercado.pago.qr.account"]
             .sudo()
-            .search([("webhook_token", "=", token), ("active", "=", True)], limit=1)
+            .search_fetch(
+                [("webhook_token", "=", token), ("active", "=", True)],
+                ["webhook_secret", *HEALTH_FIELDS.values()],
+                limit=1,
+            )
             if len(token) >= 16
             else None
         )

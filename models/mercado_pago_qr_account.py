@@ -39,6 +39,12 @@ PLATFORM_ID = "dev_cdf1cfac242111ef9fdebe8d845d0987"
 # Webhook health (last notification, last verified, last failure) is written
 # at most this often per account.
 HEALTH_SECONDS = 5
+# A notification's kind -> the webhook health column it refreshes.
+HEALTH_FIELDS = {
+    "received": "last_notification_at",
+    "verified": "last_verified_at",
+    "failure": "last_signature_failure_at",
+}
 # One requests.Session per account and token in each worker, for keep-alive.
 _SESSIONS = {}
 _SESSIONS_LOCK = threading.Lock()
@@ -486,11 +492,7 @@ class MercadoPagoQrAccount(models.Model):
         every few seconds per account, so notifications never queue on this row.
         """
         self.ensure_one()
-        column = {
-            "received": "last_notification_at",
-            "verified": "last_verified_at",
-            "failure": "last_signature_failure_at",
-        }[kind]
+        column = HEALTH_FIELDS[kind]
         # Written a moment ago as this request's snapshot has it (the row was
         # read for the secret): a busy webhook opens no transaction for it.
         last = self[column]

@@ -20,6 +20,7 @@ import qrcode
 
 from odoo import api, fields, models
 from odoo.exceptions import UserError
+from odoo.tools import SQL
 
 from ..mercado_pago import (
     SITES,
@@ -246,7 +247,7 @@ class MercadoPagoQrAttempt(models.Model):
     closed_verified = fields.Boolean(readonly=True)
     refund_ids = fields.One2many("mercado.pago.qr.refund", "attempt_id")
     fee_minor = fields.Integer(readonly=True, help="Mercado Pago's fee, minor units.")
-    # False until Mercado Pago's fee was read: the cron reads it again.
+    # False until Mercado Pago's fee was read, by the cron or at session close.
     fee_known = fields.Boolean(readonly=True, index=True)
     refunded_minor = fields.Integer(compute="_compute_refunded_minor", store=True)
     # Paid less every refund asked and not failed. Stored: each refund writes
@@ -362,32 +363,28 @@ class MercadoPagoQrAttempt(models.Model):
         )
 
     def _lock(self, wait_seconds=2):
-        """Row lock for the one writer; False if another holder keeps it."""
+        """Row lock for the one writer, tried again for up to `wait_seconds`;
+        False if another holder keeps it. A locked row is skipped, not waited
+        on, so no savepoint is needed around it."""
         self.ensure_one()
-        cr = self.env.cr
-        try:
-            with cr.savepoint(flush=False):
-                if wait_seconds:
-                    cr.execute(
-                        "SET LOCAL lock_timeout = %s",
-                        (f"{int(wait_seconds * 1000)}ms",),
-                    )
-                    cr.execute(
-                        "SELECT id FROM mercado_pago_qr_attempt WHERE id = %s "
-                        "FOR UPDATE",
-                        (self.id,),
-                        log_exceptions=False,
-                    )
-                    cr.execute("SET LOCAL lock_timeout = 0")
-                else:
-                    cr.execute(
-                        "SELECT id FROM mercado_pago_qr_attempt WHERE id = %s "
-                        "FOR UPDATE NOWAIT",
-                        (self.id,),
-                        log_exceptions=False,
-                    )
-        except psycopg2.errors.LockNotAvailable:
-            return False
+        # Odoo's try_lock_for_update, without its "bad query" error line when
+        # the row moved since this transaction began: a normal case here, which
+        # the caller meets as SerializationFailure.
+        query = SQL(
+            "SELECT id FROM mercado_pago_qr_attempt WHERE id = %s "
+            "FOR UPDATE SKIP LOCKED",
+            self.id,
+        )
+        deadline = time.monotonic() + wait_seconds
+        pause = 0.01
+        while True:
+            self.env.cr.execute(query, log_exceptions=False)
+            if self.env.cr.fetchall():
+                break
+            if time.monotonic() + pause > deadline:
+                return False
+            time.sleep(pause)
+            pause = min(pause * 2, 0.2)
         self.invalidate_recordset()
         return True
 
@@ -430,8 +427,6 @@ class MercadoPagoQrAttempt(models.Model):
             vals.update(forced_by_id=self.env.uid, forced_at=fields.Datetime.now())
         confirmed = changed and self.state == "forced" and state == "paid"
         self.write(vals)
-        if changed and state in MONEY_STATES:
-            self._fetch_fee()
         if changed and state in ("late", "review", "forced"):
             self._needs_attention()
         if confirmed:
@@ -524,13 +519,6 @@ class MercadoPagoQrAttempt(models.Model):
                 "odoo", config.id, uuid.uuid4().hex
             ),
             "next_check_at": self._schedule_next_check(),
-            # Nothing received yet: given, so no compute runs on the push.
-            "refunded_minor": 0,
-            "refundable_minor": 0,
-            "gross": 0,
-            "fee": 0,
-            "net": 0,
-            "refunded": 0,
         }
         # No creation message nor follower: attempts are many and the push
         # must be fast; the chatter is for the few a manager handles. The
@@ -689,21 +677,19 @@ class MercadoPagoQrAttempt(models.Model):
     # -- the one room: re-read and move forward ---------------------------------
 
     def _settle_from_notification(self):
-        """A notification's door: a transaction of its own that starts at the
-        lock. A row another door holds is waited for, briefly: the holder may
-        have read the order just before the customer paid, and this
-        notification is the news of that payment. Once the holder has moved the
-        row, the snapshot taken at the lock is stale, so the row is looked at
-        again in a new transaction; by then it is final, or it is re-read."""
+        """A notification's door, in the request's own transaction. A row
+        another door holds is waited for, briefly: the holder may have read the
+        order just before the customer paid, and this notification is the news
+        of that payment. Once the holder has moved the row, this transaction's
+        snapshot is stale: it is rolled back and the row looked at again in a
+        new one; by then it is final, or it is re-read."""
         self.ensure_one()
         for _look in range(2):
             try:
-                with self.env.registry.cursor() as cr:
-                    return self.with_env(self.env(cr=cr))._settle(
-                        lock_wait=NOTIFICATION_LOCK_WAIT
-                    )
+                return self._settle(lock_wait=NOTIFICATION_LOCK_WAIT)
             except psycopg2.errors.SerializationFailure:
-                continue
+                self.env.cr.rollback()
+                self.env.cr.reset()
         return False
 
     def _settle(self, lock_wait=2):
@@ -1016,7 +1002,9 @@ class MercadoPagoQrAttempt(models.Model):
             )
             if time_left <= 0:
                 return done  # the next run goes on where this one stopped
-        self._retry_fees(checked=checked)
+        self.search(
+            [("state", "in", MONEY_STATES), ("fee_known", "=", False)], limit=500
+        )._read_fees(checked)
         refunds = self.env["mercado.pago.qr.refund"].search(
             [("state", "in", ("new", "pending"))]
         )
@@ -1072,13 +1060,12 @@ class MercadoPagoQrAttempt(models.Model):
                 account.invalidate_recordset()  # written elsewhere: next run
         return problem
 
-    @api.model
-    def _retry_fees(self, limit=500, checked=None):
-        """Fees whose read failed when the money arrived: read them again, so
-        the net matches Mercado Pago's deposit."""
-        attempts = self.search(
-            [("state", "in", MONEY_STATES), ("fee_known", "=", False)], limit=limit
-        )
+    def _read_fees(self, checked=None):
+        """Mercado Pago's fee on each paid attempt whose fee is not known yet,
+        so the net matches the deposit. Read after the payment is recorded,
+        never while a notification or a cashier waits: by the cron, and at
+        session close before the fees are posted."""
+        attempts = self.filtered(lambda a: a.state in MONEY_STATES and not a.fee_known)
         skipped = self._cron_skip_accounts(
             attempts.account_id, {} if checked is None else checked
         )

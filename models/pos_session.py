@@ -45,6 +45,7 @@ class PosSession(models.Model):
                 and p.amount > 0
             )
         )
+        payments.mp_qr_attempt_id._read_fees()
         fees = defaultdict(int)
         for payment in payments:
             fees[payment.payment_method_id] += payment.mp_qr_attempt_id.fee_minor
