@@ -506,7 +506,7 @@ def figure(name, value, unit, target, met):
 
 
 def main():
-    python, odoo_pkg, pg = devenv.odoo_with_base_db("bench")
+    python, odoo_pkg, pg = devenv.odoo_with_base_db("bench", ("postgresql", "wrk"))
     (VAR / "bench").mkdir(parents=True, exist_ok=True)
     conf = prepare(python, pg, odoo_pkg)
     http_port, emu_port, gevent_port = free_port(), free_port(), free_port()

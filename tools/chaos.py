@@ -606,7 +606,7 @@ def run(checkouts, tours, fuzz_n, seed, name="chaos"):
     import collections
 
     rng = random.Random(seed)
-    python, odoo_pkg, pg = devenv.odoo_with_base_db("chaos")
+    python, odoo_pkg, pg = devenv.odoo_with_base_db("chaos", ("postgresql", "chromium"))
     out = VAR / name
     out.mkdir(parents=True, exist_ok=True)
     conf = devenv.write_odoo_conf(

@@ -72,9 +72,9 @@ def reconnect(odoo, emu, info):
         odoo.call("pos.config", "open_ui", [info["config"]])
 
 
-def start(cfg):
+def start(cfg, command="demo", packages=("postgresql",)):
     """Everything up; returns (processes, info, urls). Used by demo_check too."""
-    python, odoo_pkg, pg = devenv.odoo_with_base_db("demo")
+    python, odoo_pkg, pg = devenv.odoo_with_base_db(command, packages)
     demo_dir = VAR / "demo"
     demo_dir.mkdir(parents=True, exist_ok=True)
     conf = devenv.write_odoo_conf(

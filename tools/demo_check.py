@@ -186,7 +186,7 @@ def check_site(site, shots):
         "reset": True,
         "db": f"{demo.MODULE}_demo_check_{site.lower()}",
     }
-    procs, info, urls = demo.start(cfg)
+    procs, info, urls = demo.start(cfg, "demo-check", ("postgresql", "chromium"))
     browser = Browser()
     try:
         odoo_url = urls["backend"].rsplit("/odoo", 1)[0]

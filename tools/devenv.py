@@ -7,14 +7,19 @@ before any virtualenv exists.
 """
 
 import hashlib
+import importlib.util
+import json
 import os
 import pwd
 import shutil
 import subprocess
 import sys
+import sysconfig
 import tempfile
 import time
+from contextlib import contextmanager
 from pathlib import Path
+from typing import NamedTuple
 
 MODULE = "pos_mercado_pago_qr"
 REPO = Path(__file__).resolve().parent.parent
@@ -30,57 +35,284 @@ def run(cmd, check=True, **kwargs):
     return subprocess.run([str(c) for c in cmd], check=check, **kwargs)
 
 
+# --- steps and system packages ---------------------------------------------
+
+
+@contextmanager
+def step(what):
+    """One progress line before a step and one with its duration after it."""
+    log(f"{what} ...")
+    started = time.monotonic()
+    yield
+    log(f"{what}: done in {time.monotonic() - started:.0f} s")
+
+
+def _has_header(path):
+    return lambda: Path(path).exists()
+
+
+def _python_headers():
+    include = sysconfig.get_paths()["include"]
+    return (Path(include) / "Python.h").exists()
+
+
+def _python_venv():
+    return importlib.util.find_spec("ensurepip") is not None
+
+
+# Debian package -> how to tell it is there.
+SYSTEM_PACKAGES = {
+    "git": lambda: shutil.which("git"),
+    "build-essential": lambda: shutil.which("gcc"),
+    "python3-dev": _python_headers,
+    "python3-venv": _python_venv,
+    "libpq-dev": lambda: shutil.which("pg_config"),
+    "libldap2-dev": _has_header("/usr/include/ldap.h"),
+    "libsasl2-dev": _has_header("/usr/include/sasl/sasl.h"),
+    "postgresql": lambda: _pg_bindir(),
+    "chromium": lambda: shutil.which("chromium") or shutil.which("chromium-browser"),
+    "wrk": lambda: shutil.which("wrk"),
+}
+# What building Odoo's requirements needs.
+ODOO_BUILD_PACKAGES = (
+    "git",
+    "build-essential",
+    "python3-dev",
+    "python3-venv",
+    "libpq-dev",
+    "libldap2-dev",
+    "libsasl2-dev",
+)
+
+
+class MissingSystemPackages(RuntimeError):
+    pass
+
+
+def ensure_system_packages(packages, why):
+    """Install the missing Debian packages when run as root with apt-get (and
+    say so); otherwise raise, naming them and the one line that installs them."""
+    missing = [p for p in packages if not SYSTEM_PACKAGES[p]()]
+    if not missing:
+        return
+    line = f"apt-get install -y {' '.join(missing)}"
+    if os.geteuid() != 0 or not shutil.which("apt-get"):
+        raise MissingSystemPackages(
+            f"{why} needs these Debian packages: {' '.join(missing)}\n    sudo {line}"
+        )
+    env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
+    with step(f"{why}: installing Debian packages {' '.join(missing)}"):
+        run(["apt-get", "update", "-q"], env=env, stdout=subprocess.DEVNULL)
+        run(
+            ["apt-get", "install", "-y", "-q", "--no-install-recommends", *missing],
+            env=env,
+            stdout=subprocess.DEVNULL,
+        )
+
+
 # --- virtualenvs -------------------------------------------------------------
 
 
-def ensure_venv(name, requirements, system_site_packages):
-    """Create var/<name> and install `requirements` once per content change."""
+def _site_lines(python):
+    """The lines of a .pth file that show a venv what `python` imports: its
+    site folders (their own .pth files included, for editable installs)."""
+    probe = (
+        "import json, site, sys; "
+        "print(json.dumps(site.getsitepackages() + [site.getusersitepackages()]))"
+    )
+    out = subprocess.run(
+        [str(python), "-c", probe], capture_output=True, text=True, check=True
+    ).stdout
+    return [f"import site; site.addsitedir({d!r})" for d in json.loads(out)]
+
+
+def _purelib(python):
+    probe = "import sysconfig; print(sysconfig.get_paths()['purelib'])"
+    out = run([python, "-c", probe], capture_output=True, text=True).stdout
+    return Path(out.strip())
+
+
+def ensure_venv(name, requirements, base=None, links=()):
+    """var/<name> with `requirements`, installed once per content change.
+
+    With `base`, the venv is made by that interpreter, sees its site packages
+    (a virtualenv's too, through a .pth file) and the folders in `links`; it
+    is made again when they change."""
     venv = VAR / name
     python = venv / "bin" / "python"
+    identity = json.dumps([str(base), list(links)]) if base else ""
+    marker = venv / ".base"
+    made_for = marker.read_text() if marker.exists() else None
+    if python.exists() and made_for != identity:
+        shutil.rmtree(venv)
     if not python.exists():
-        log(f"creating virtualenv var/{name}")
-        args = [sys.executable, "-m", "venv", venv]
-        if system_site_packages:
-            # Sees the machine's Odoo and its pinned dependencies.
-            args.insert(3, "--system-site-packages")
-        run(args)
+        with step(f"creating virtualenv var/{name}"):
+            args = [base or sys.executable, "-m", "venv", venv]
+            if base:
+                args.insert(3, "--system-site-packages")
+            run(args)
+            if base:
+                lines = _site_lines(base) + [str(link) for link in links]
+                (_purelib(python) / "_odoo_found.pth").write_text(
+                    "\n".join(lines) + "\n"
+                )
+            marker.write_text(identity)
     req = REPO / requirements
     digest = hashlib.sha256(req.read_bytes()).hexdigest()
     stamp = venv / ".requirements.sha256"
     if not stamp.exists() or stamp.read_text() != digest:
-        log(f"installing {requirements} into var/{name}")
-        env = dict(os.environ, PIP_DISABLE_PIP_VERSION_CHECK="1")
-        run([python, "-m", "pip", "install", "-q", "-r", req], env=env)
+        with step(f"installing {requirements} into var/{name}"):
+            env = dict(os.environ, PIP_DISABLE_PIP_VERSION_CHECK="1")
+            run([python, "-m", "pip", "install", "-q", "-r", req], env=env)
         stamp.write_text(digest)
     return python
 
 
 # --- Odoo --------------------------------------------------------------------
 
+ODOO_UPSTREAM = "https://github.com/odoo/odoo.git"
+ODOO_HOME = VAR / "odoo"
+# Held back so that Odoo 19.0's requirements build on Python 3.11.
+ODOO_CONSTRAINTS = REPO / "tools" / "odoo-constraints.txt"
+# What Odoo runs from its tree: the top-level files, the odoo package without
+# enterprise code, the community addons and setup.
+ODOO_SPARSE = ("/*", "!/*/", "/odoo/", "!/odoo/enterprise/", "/addons/", "/setup/")
+_PROBE = (
+    "import odoo.release, os, sys; "
+    "v = odoo.release.version_info; "
+    "print(os.path.dirname(odoo.release.__file__)) if v[0] == 19 else sys.exit(3)"
+)
 
-def find_odoo(python):
-    """Return (odoo package dir, extra PYTHONPATH) for Odoo 19, or None.
 
-    ODOO_SRC names an Odoo source tree; otherwise `import odoo` must work in
-    the given interpreter.
-    """
-    src = os.environ.get("ODOO_SRC")
+class Odoo(NamedTuple):
+    python: Path  # the interpreter that imports it
+    package: Path  # the odoo package folder
+    links: tuple  # folders to add to that interpreter's path (ODOO_SRC)
+    origin: str
+
+
+def _probe(python, links=()):
     env = dict(os.environ)
-    extra = []
-    if src:
-        extra = [str(Path(src).resolve())]
-        env["PYTHONPATH"] = os.pathsep.join(extra + [env.get("PYTHONPATH", "")])
-    probe = (
-        "import odoo.release, os, sys; "
-        "v = odoo.release.version_info; "
-        "print(os.path.dirname(odoo.release.__file__)) if v[0] == 19 else sys.exit(3)"
-    )
-    res = subprocess.run(
-        [str(python), "-c", probe], env=env, capture_output=True, text=True, check=False
-    )
+    if links:
+        env["PYTHONPATH"] = os.pathsep.join([*links, env.get("PYTHONPATH", "")])
+    try:
+        res = subprocess.run(
+            [str(python), "-c", _PROBE],
+            env=env,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+    except OSError:
+        return None
     if res.returncode != 0:
         return None
-    return Path(res.stdout.strip()), extra
+    return Odoo(Path(python), Path(res.stdout.strip()), tuple(links), "")
+
+
+def find_odoo(prepare=True):
+    """Odoo 19, from the first place that has it: ODOO_SRC (a source tree run
+    by this python3), ODOO_PYTHON or the active virtualenv, this python3, an
+    Odoo prepared under var/odoo; else one is prepared there (`prepare`).
+    Returns (Odoo, None) or (None, why not)."""
+    places = []
+    marker = VAR / "venv" / ".base"
+    if Path(sys.prefix).resolve() == (VAR / "venv").resolve() and marker.exists():
+        # Run by var/venv itself (the Odoo tier's live tests): the Odoo that
+        # `make` found when it made this venv.
+        base, links = json.loads(marker.read_text())
+        places.append((base, tuple(links), "var/venv's"))
+    if os.environ.get("ODOO_SRC"):
+        src = str(Path(os.environ["ODOO_SRC"]).resolve())
+        places.append((sys.executable, (src,), f"ODOO_SRC ({src})"))
+    for var in ("ODOO_PYTHON", "VIRTUAL_ENV"):
+        value = os.environ.get(var)
+        if value:
+            python = value if var == "ODOO_PYTHON" else Path(value) / "bin" / "python"
+            places.append((python, (), f"{var} ({python})"))
+    places.append((sys.executable, (), f"this python ({sys.executable})"))
+    places.append((ODOO_HOME / "venv" / "bin" / "python", (), "var/odoo"))
+    for python, links, origin in places:
+        found = _probe(python, links)
+        if found:
+            return found._replace(origin=origin), None
+    if not prepare:
+        return None, "no Odoo 19 found"
+    try:
+        prepare_odoo()
+    except (MissingSystemPackages, subprocess.CalledProcessError, OSError) as error:
+        return None, f"no Odoo 19 found, and preparing one failed: {error}"
+    found = _probe(ODOO_HOME / "venv" / "bin" / "python")
+    if not found:
+        return None, "var/odoo was prepared but does not import Odoo 19"
+    return found._replace(origin="var/odoo"), None
+
+
+def _git(*args, cwd):
+    run(["git", *args], cwd=cwd, stdout=subprocess.DEVNULL)
+
+
+# A local copy serves a blob-less fetch only if its upload-pack allows it (git
+# drops -c settings on its way to a local upload-pack; this one keeps them).
+_UPLOAD_PACK = (
+    "git -c uploadpack.allowFilter=true -c uploadpack.allowAnySHA1InWant=true "
+    "upload-pack"
+)
+
+
+def prepare_odoo():
+    """Odoo 19.0 community under var/odoo: a shallow sparse checkout of
+    ODOO_REPO at ODOO_REF, and a virtualenv with its requirements. Each part
+    is skipped when it is already there."""
+    repo = os.environ.get("ODOO_REPO") or ODOO_UPSTREAM
+    ref = os.environ.get("ODOO_REF") or ("19.0" if repo == ODOO_UPSTREAM else "HEAD")
+    if Path(repo).is_dir():
+        repo = Path(repo).resolve().as_uri()  # a shallow fetch needs a URL
+    ensure_system_packages(ODOO_BUILD_PACKAGES, "preparing Odoo")
+    src, venv = ODOO_HOME / "src", ODOO_HOME / "venv"
+    fetched = ODOO_HOME / ".fetched"
+    if not fetched.exists() or fetched.read_text() != f"{repo} {ref}":
+        shutil.rmtree(src, ignore_errors=True)
+        src.mkdir(parents=True)
+        with step(f"downloading Odoo ({repo} {ref}, shallow and sparse)"):
+            _git("init", "-q", cwd=src)
+            _git("sparse-checkout", "set", "--no-cone", *ODOO_SPARSE, cwd=src)
+            _git("remote", "add", "origin", repo, cwd=src)
+            _git("config", "remote.origin.uploadpack", _UPLOAD_PACK, cwd=src)
+            _git(
+                "fetch",
+                "-q",
+                "--depth",
+                "1",
+                "--filter=blob:none",
+                "origin",
+                ref,
+                cwd=src,
+            )
+            _git("checkout", "-q", "FETCH_HEAD", cwd=src)
+        fetched.write_text(f"{repo} {ref}")
+    python = venv / "bin" / "python"
+    if not python.exists():
+        with step("creating var/odoo/venv"):
+            run([sys.executable, "-m", "venv", venv])
+    wanted = hashlib.sha256(
+        (src / "requirements.txt").read_bytes() + ODOO_CONSTRAINTS.read_bytes()
+    ).hexdigest()
+    stamp = venv / ".requirements.sha256"
+    if not stamp.exists() or stamp.read_text() != wanted:
+        with step("installing Odoo's requirements into var/odoo/venv (minutes, once)"):
+            env = dict(
+                os.environ,
+                PIP_DISABLE_PIP_VERSION_CHECK="1",
+                # Build isolation reads its constraints from here only.
+                PIP_CONSTRAINT=str(ODOO_CONSTRAINTS),
+            )
+            run(
+                [python, "-m", "pip", "install", "-q", "-r", src / "requirements.txt"],
+                env=env,
+            )
+        stamp.write_text(wanted)
+    (_purelib(python) / "odoo-src.pth").write_text(f"{src}\n")
 
 
 def module_link():
@@ -184,7 +416,7 @@ class PgCluster:
     def ensure_running(self):
         self._place()
         if not (self.data / "PG_VERSION").exists():
-            log("initdb: private PostgreSQL cluster in var/pg")
+            log("database: a private PostgreSQL cluster in var/pg (initdb)")
             for d in (self.data, self.socket_dir):
                 d.mkdir(parents=True, exist_ok=True)
                 if self.owner is not None:
@@ -330,60 +562,71 @@ def ensure_base_db(python, pg, conf, env=None):
     """A database with point_of_sale installed, built once and then copied."""
     if pg.db_exists(BASE_DB):
         return
-    log(f"building {BASE_DB} with point_of_sale (about a minute, once)")
-    run(
-        odoo_cmd(
-            python,
-            conf,
-            "-d",
-            BASE_DB,
-            "-i",
-            "point_of_sale",
-            "--stop-after-init",
-            "--log-level=warn",
-        ),
-        env=env,
-        cwd="/",
-    )
+    with step(f"database: {BASE_DB} with point_of_sale (about a minute, once)"):
+        run(
+            odoo_cmd(
+                python,
+                conf,
+                "-d",
+                BASE_DB,
+                "-i",
+                "point_of_sale",
+                "--stop-after-init",
+                "--log-level=warn",
+            ),
+            env=env,
+            cwd="/",
+        )
 
 
 def install_copy(python, pg, conf, db, modules=MODULE, env=None):
     """A fresh copy of the base database with `modules` installed."""
     pg.copy_db(BASE_DB, db)
-    log(f"installing {modules} into {db}")
-    run(
-        odoo_cmd(
-            python,
-            conf,
-            "-d",
-            db,
-            "-i",
-            modules,
-            "--stop-after-init",
-            "--log-level=warn",
-        ),
-        env=env,
-        cwd="/",
+    with step(f"database: {db} with {modules}"):
+        run(
+            odoo_cmd(
+                python,
+                conf,
+                "-d",
+                db,
+                "-i",
+                modules,
+                "--stop-after-init",
+                "--log-level=warn",
+            ),
+            env=env,
+            cwd="/",
+        )
+
+
+def test_python(odoo):
+    """var/venv: the test requirements, seeing `odoo` (None: no Odoo)."""
+    if odoo is None:
+        return ensure_venv("venv", "requirements-test.txt", base=sys.executable)
+    return ensure_venv(
+        "venv", "requirements-test.txt", base=odoo.python, links=odoo.links
     )
 
 
-def odoo_with_base_db(command):
+def odoo_with_base_db(command, packages=("postgresql",)):
     """The venv's python, Odoo's package folder and a running cluster that has
     the base database; exits naming what is missing and how to provide it."""
-    python = ensure_venv("venv", "requirements-test.txt", True)
-    found = find_odoo(python)
-    if found is None:
+    odoo, why = find_odoo()
+    if odoo is None:
         sys.exit(
-            f"make {command} needs Odoo 19: install it into this machine's python3 "
-            "(pip install -e <odoo 19 checkout>) or set ODOO_SRC to its checkout."
+            f"make {command} needs Odoo 19: {why}.\n"
+            "Set ODOO_REPO to a git copy of Odoo 19.0 (a local path works "
+            "offline), or ODOO_PYTHON to a python that imports Odoo 19, or "
+            "ODOO_SRC to its source tree."
         )
+    try:
+        ensure_system_packages(packages, f"make {command}")
+    except MissingSystemPackages as error:
+        sys.exit(str(error))
+    log(f"Odoo 19 from {odoo.origin}")
+    python = test_python(odoo)
     pg = PgCluster()
-    if not pg.available:
-        sys.exit(
-            f"make {command} needs PostgreSQL's server binaries (initdb, pg_ctl): "
-            "apt install postgresql, or put pg_ctl on the PATH."
-        )
     pg.ensure_running()
-    conf = write_odoo_conf(VAR / "odoo-base.conf", pg, addons_path(found[0]))
+    conf = write_odoo_conf(VAR / "odoo-base.conf", pg, addons_path(odoo.package))
     ensure_base_db(python, pg, conf)
-    return python, found[0], pg
+    return python, odoo.package, pg

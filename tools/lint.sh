@@ -7,7 +7,7 @@ cd "$(dirname "$0")/.."
 fix=0
 [ "${1:-}" = "--fix" ] && fix=1
 
-venv=$(python3 -c "import sys; sys.path.insert(0, 'tools'); import devenv; print(devenv.ensure_venv('venv-lint', 'requirements-lint.txt', False))") || exit 1
+venv=$(python3 -c "import sys; sys.path.insert(0, 'tools'); import devenv; print(devenv.ensure_venv('venv-lint', 'requirements-lint.txt'))") || exit 1
 bin=$(dirname "$venv")
 
 if [ ! -d node_modules ] || [ package.json -nt node_modules/.stamp ]; then

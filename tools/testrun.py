@@ -97,17 +97,11 @@ def prepare_databases(python, pg, conf, env):
 
 def odoo_tier(venv_python, odoo, pytest_args):
     tier = Tier("Odoo")
-    odoo_pkg, extra_path = odoo
     pg = devenv.PgCluster()
-    if not pg.available:
-        tier.add("PostgreSQL", False, "no pg_ctl/initdb: install postgresql")
-        return tier
     env = dict(os.environ, PYTHONDONTWRITEBYTECODE="1")
-    if extra_path:
-        env["PYTHONPATH"] = os.pathsep.join(extra_path + [env.get("PYTHONPATH", "")])
     try:
         pg.ensure_running()
-        addons = devenv.addons_path(odoo_pkg)
+        addons = devenv.addons_path(odoo.package)
         conf = devenv.write_odoo_conf(VAR / "odoo-test.conf", pg, addons)
         env["ODOO_RC"] = str(conf)
         env[f"{MODULE.upper()}_TEMPLATE_DB"] = TEMPLATE_DB
@@ -158,21 +152,32 @@ def main():
     parser.add_argument("pytest_args", nargs="*")
     args = parser.parse_args()
 
-    venv_python = devenv.ensure_venv("venv", "requirements-test.txt", True)
+    odoo, why = None, "not asked for"
+    if args.tier in ("all", "odoo") and args.odoo != "skip":
+        odoo, why = devenv.find_odoo()
+        if odoo is not None:
+            try:
+                # Odoo's tours run in headless Chromium.
+                devenv.ensure_system_packages(
+                    ("postgresql", "chromium"), "the Odoo tier"
+                )
+            except devenv.MissingSystemPackages as error:
+                odoo, why = None, str(error)
+    venv_python = devenv.test_python(odoo)
     tiers = []
     if args.tier in ("all", "pure"):
         tiers.append(pure_tier(venv_python))
 
     odoo_verdict = "skipped" if args.tier != "pure" and args.odoo != "skip" else "off"
     if args.tier in ("all", "odoo") and args.odoo != "skip":
-        odoo = devenv.find_odoo(venv_python)
         if odoo is None:
             print("\n" + "!" * 72)
-            print("!! Odoo tier SKIPPED: no Odoo 19 found (set ODOO_SRC or install it)")
+            print(f"!! Odoo tier SKIPPED: {why}")
             print("!" * 72)
             if args.odoo == "required":
                 odoo_verdict = "missing"
         else:
+            log(f"Odoo 19 from {odoo.origin}")
             tier = odoo_tier(venv_python, odoo, args.pytest_args)
             tiers.append(tier)
             odoo_verdict = "passed" if tier.ok else "failed"
