@@ -6,21 +6,25 @@ token before anything changes (mercado.pago.qr.attempt._settle).
 """
 
 import logging
+from datetime import timedelta
 
-from odoo import http
+import psycopg2
+
+from odoo import fields, http
 from odoo.http import request
+from odoo.tools import SQL
 
-from ..mercado_pago import (
+from ..mercado_pago.errors import MercadoPagoError
+from ..mercado_pago.notifications import (
     InvalidSignature,
     MalformedNotification,
-    MercadoPagoError,
-    PaymentsClient,
     UnsupportedNotification,
     parse_notification,
+    verify_event,
 )
-from ..mercado_pago.notifications import verify_event
-from ..models.mercado_pago_qr_account import HEALTH_FIELDS, WEBHOOK_ROUTE
-from ..models.mercado_pago_qr_attempt import REREAD_STATES
+from ..mercado_pago.payments import PaymentsClient
+from ..mercado_pago.transitions import REREAD
+from ..models.mercado_pago_qr_account import WEBHOOK_ROUTE
 
 _logger = logging.getLogger(__name__)
 
@@ -54,6 +58,104 @@ def _answer(status, text):
     )
 
 
+# Webhook health (last notification, last verified, last failure) is written
+# at most this often per account.
+HEALTH_SECONDS = 5
+# A notification's kind -> the webhook health column it refreshes.
+HEALTH_FIELDS = {
+    "received": "last_notification_at",
+    "verified": "last_verified_at",
+    "failure": "last_signature_failure_at",
+}
+
+
+def _note(account_sudo, kind, reason=None):
+    """Webhook health, best effort: in its own short transaction, at most
+    every few seconds per account, so notifications never queue on this row.
+    """
+    column = HEALTH_FIELDS[kind]
+    # Written a moment ago as this request's snapshot has it (the row was
+    # read for the secret): a busy webhook opens no transaction for it.
+    last = account_sudo[column]
+    if last and fields.Datetime.now() - last < timedelta(seconds=HEALTH_SECONDS):
+        return
+    try:
+        with account_sudo.env.registry.cursor() as cr:
+            cr.execute(
+                SQL(
+                    """UPDATE mercado_pago_qr_account
+                          SET %(col)s = now() AT TIME ZONE 'UTC',
+                              last_signature_failure_reason = CASE
+                                  WHEN %(failure)s THEN %(reason)s
+                                  ELSE last_signature_failure_reason END
+                        WHERE id = %(id)s
+                          AND (%(col)s IS NULL
+                               OR %(col)s < now() AT TIME ZONE 'UTC'
+                                            - %(every)s * interval '1 second')""",
+                    col=SQL.identifier(column),
+                    failure=kind == "failure",
+                    reason=(reason or "")[:200],
+                    id=account_sudo.id,
+                    every=HEALTH_SECONDS,
+                )
+            )
+    except psycopg2.Error as error:
+        # Health is informative; a concurrent update must not fail the
+        # notification itself.
+        _logger.debug("Webhook health not updated: %s", error)
+
+
+def _account(token):
+    # sudo: the URL token is the only identity of a notification's account;
+    # it is matched exactly and nothing is read before the signature check.
+    if len(token) < 16:
+        return None
+    return (
+        request.env["mercado.pago.qr.account"]
+        .sudo()
+        .search_fetch(
+            [("webhook_token", "=", token), ("active", "=", True)],
+            ["webhook_secret", *HEALTH_FIELDS.values()],
+            limit=1,
+        )
+    )
+
+
+def _check_signature(account_sudo, event, query, headers):
+    """None when the notification may be acted upon, else the answer.
+
+    Mercado Pago signs every webhook (Orders API and legacy topics) once the
+    application has a secret; IPN never is, and is only a reason to re-read. A
+    signature that is present is always checked, and what is acted upon is the
+    id it signs, never another one named by the body.
+    """
+    secret = account_sudo.webhook_secret
+    if not (headers.get("x-signature") or (secret and event.must_be_signed)):
+        return None
+    if not secret:
+        _logger.warning(
+            "Mercado Pago account %s: signed notification but no webhook "
+            "secret configured",
+            account_sudo.id,
+        )
+        _note(account_sudo, "failure", "no webhook secret")
+        return _answer(401, "unsigned")
+    try:
+        verify_event(event, query, headers, secret)
+    except InvalidSignature as error:
+        _logger.info(
+            "Mercado Pago notification for account %s: bad signature (%s)",
+            account_sudo.id,
+            error.reason,
+        )
+        _note(account_sudo, "failure", error.reason)
+        if error.reason == "other id":
+            return _answer(401, "signature does not cover this id")
+        return _answer(401, "bad signature")
+    _note(account_sudo, "verified")
+    return None
+
+
 class MercadoPagoQrController(http.Controller):
     @http.route(
         f"{WEBHOOK_ROUTE}/<string:token>",
@@ -71,19 +173,7 @@ class MercadoPagoQrController(http.Controller):
         if (httprequest.content_length or 0) > MAX_BODY:
             _logger.info("Mercado Pago notification refused: body too large")
             return _answer(413, "too large")
-        # sudo: the URL token is the only identity of a notification's account;
-        # it is matched exactly and nothing is read before the signature check.
-        account_sudo = (
-            request.env["mercado.pago.qr.account"]
-            .sudo()
-            .search_fetch(
-                [("webhook_token", "=", token), ("active", "=", True)],
-                ["webhook_secret", *HEALTH_FIELDS.values()],
-                limit=1,
-            )
-            if len(token) >= 16
-            else None
-        )
+        account_sudo = _account(token)
         if not account_sudo:
             # Anyone can knock: not one info line per request.
             _logger.debug("Mercado Pago notification for an unknown URL token")
@@ -102,35 +192,10 @@ class MercadoPagoQrController(http.Controller):
         except MalformedNotification as error:
             _logger.info("Mercado Pago notification malformed: %s", error)
             return _answer(400, "malformed")
-        account_sudo._note_notification("received")
-        secret = account_sudo.webhook_secret
-        signature = headers.get("x-signature")
-        # Mercado Pago signs every webhook (Orders API and legacy topics) once
-        # the application has a secret; IPN never is, and is only a reason to
-        # re-read. A signature that is present is always checked, and what is
-        # acted upon is the id it signs, never another one named by the body.
-        if signature or (secret and event.must_be_signed):
-            if not secret:
-                _logger.warning(
-                    "Mercado Pago account %s: signed notification but no webhook "
-                    "secret configured",
-                    account_sudo.id,
-                )
-                account_sudo._note_notification("failure", "no webhook secret")
-                return _answer(401, "unsigned")
-            try:
-                verify_event(event, query, headers, secret)
-            except InvalidSignature as error:
-                _logger.info(
-                    "Mercado Pago notification for account %s: bad signature (%s)",
-                    account_sudo.id,
-                    error.reason,
-                )
-                account_sudo._note_notification("failure", error.reason)
-                if error.reason == "other id":
-                    return _answer(401, "signature does not cover this id")
-                return _answer(401, "bad signature")
-            account_sudo._note_notification("verified")
+        _note(account_sudo, "received")
+        refused = _check_signature(account_sudo, event, query, headers)
+        if refused:
+            return refused
         attempt = self._find_attempt(account_sudo, event)
         if not attempt:
             _logger.info(
@@ -139,7 +204,7 @@ class MercadoPagoQrController(http.Controller):
                 event.resource_id,
             )
             return _answer(200, "unknown id")
-        if attempt.state not in REREAD_STATES:
+        if attempt.state not in REREAD:
             # Already final (a duplicate, most often): nothing to re-read.
             return _answer(200, "ok")
         attempt._settle_from_notification()

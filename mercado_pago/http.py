@@ -212,33 +212,30 @@ class MercadoPagoSession:
                 error.unknown_outcome = error.unknown_outcome or maybe_applied
                 raise
             except _Retry as retry:
-                error = retry.error
-                maybe_applied = maybe_applied or error.unknown_outcome
-                if attempt >= self.max_attempts or not retry.allowed:
-                    error.attempts = attempt
-                    error.unknown_outcome = maybe_applied
-                    _logger.warning(
-                        "Mercado Pago %s %s gave up after %d attempt(s): %s "
-                        "(idempotency key %s)",
-                        method,
-                        path,
-                        attempt,
-                        error,
-                        idempotency_key,
-                    )
-                    raise error from retry.cause
-                delay = self._delay(attempt, retry.wait)
-                _logger.info(
-                    "Mercado Pago %s %s attempt %d failed (%s); retrying in %.2fs "
-                    "(idempotency key %s)",
-                    method,
-                    path,
-                    attempt,
-                    error,
-                    delay,
-                    idempotency_key,
-                )
-                self._sleep(delay)
+                maybe_applied = maybe_applied or retry.error.unknown_outcome
+                call = f"{method} {path} (idempotency key {idempotency_key})"
+                self._wait_or_give_up(retry, attempt, maybe_applied, call)
+
+    def _wait_or_give_up(self, retry, attempt, maybe_applied, call):
+        """Sleep before the next attempt, or raise the error once the attempts
+        are spent or the failure is not one to retry."""
+        error = retry.error
+        if attempt >= self.max_attempts or not retry.allowed:
+            error.attempts = attempt
+            error.unknown_outcome = maybe_applied
+            _logger.warning(
+                "Mercado Pago %s gave up after %d attempt(s): %s", call, attempt, error
+            )
+            raise error from retry.cause
+        delay = self._delay(attempt, retry.wait)
+        _logger.info(
+            "Mercado Pago %s attempt %d failed (%s); retrying in %.2fs",
+            call,
+            attempt,
+            error,
+            delay,
+        )
+        self._sleep(delay)
 
     def download(self, url, *, max_bytes=10_000_000):
         """GET a file Mercado Pago links to (a cashbox's QR image or template).
@@ -344,9 +341,8 @@ class MercadoPagoSession:
             )
         except requests.exceptions.RequestException as exc:
             sent = not _never_sent(exc)
-            kind = type(exc).__name__
             error = UnavailableError(
-                f"Could not reach Mercado Pago ({kind}).",
+                f"Could not reach Mercado Pago ({type(exc).__name__}).",
                 unknown_outcome=sent and is_write,
                 **context,
             )
@@ -358,10 +354,9 @@ class MercadoPagoSession:
         if status in expect:
             return self._decode(response, context, is_write)
         body = _safe_json(response)
-        # 423 Locked (every official SDK types it "retryable": the idempotency
-        # key is locked while its first request runs), or the same as a 409
-        # resource_locked (sdk-python MPOrderErrors): that first request may
-        # still be applied, so the outcome of a write with a key is unknown.
+        # 423 Locked (the SDKs' "retryable": the key's first request still
+        # runs), or a 409 resource_locked (sdk-python MPOrderErrors): that
+        # request may yet apply, so a keyed write's outcome is unknown.
         locked = status == 423 or (
             status == 409
             and str(parse_error_body(body)[0] or "").lower() in LOCKED_CODES
@@ -371,24 +366,7 @@ class MercadoPagoSession:
                 response.headers.get("Retry-After"), now=self._clock()
             )
             unknown = locked and is_write and "X-Idempotency-Key" in headers
-            error = error_from_response(
-                status,
-                body,
-                secrets=(self._token,),
-                retry_after=wait,
-                unknown_outcome=unknown,
-                **context,
-            )
-            if not isinstance(error, RateLimitedError):
-                # A 429 or 423 says "later" whatever code MP puts in the body.
-                error = RateLimitedError(
-                    error.message,
-                    status=status,
-                    code=error.code,
-                    retry_after=wait,
-                    unknown_outcome=unknown,
-                    **context,
-                )
+            error = self._later_error(status, body, wait, unknown, context)
             if wait is not None and wait > self.retry_after_cap:
                 raise error
             raise _Retry(error, allowed=retry, wait=wait)
@@ -407,6 +385,27 @@ class MercadoPagoSession:
                 f"Unexpected redirect (HTTP {status}).", status=status, **context
             )
         raise error
+
+    def _later_error(self, status, body, wait, unknown, context):
+        error = error_from_response(
+            status,
+            body,
+            secrets=(self._token,),
+            retry_after=wait,
+            unknown_outcome=unknown,
+            **context,
+        )
+        if isinstance(error, RateLimitedError):
+            return error
+        # A 429 or 423 says "later" whatever code MP puts in the body.
+        return RateLimitedError(
+            error.message,
+            status=status,
+            code=error.code,
+            retry_after=wait,
+            unknown_outcome=unknown,
+            **context,
+        )
 
     def _decode(self, response, context, is_write):
         if response.status_code == 204 or not response.content.strip():

@@ -109,7 +109,14 @@ class InstoreV2Client:
                 field="mode",
             )
         currency = req.currency
-        items = build_items(req.items, req.total, currency, title_max=V2_TITLE_MAX)
+        items = build_items(
+            req.items,
+            req.total,
+            currency,
+            title_max=V2_TITLE_MAX,
+            fold_title=req.fold_title,
+            sale_title=req.sale_title,
+        )
         expires = datetime.datetime.fromtimestamp(
             self._clock() + req.expires_in_seconds, datetime.timezone.utc
         )
@@ -216,7 +223,7 @@ class InstoreV2Client:
             external_reference=ref,
         )
 
-    def find(self, external_reference):
+    def _find(self, external_reference):
         check_external_reference(external_reference)
         merchant_orders = self.payments.search_merchant_orders(external_reference)
         payments = self._payments(external_reference, merchant_orders)
@@ -241,7 +248,7 @@ class InstoreV2Client:
                 str(summary.get("status")).lower() in _MONEY_STATUSES
                 and str(payment_id).isdigit()
             ):
-                # The merchant order's copy lacks fees and refund totals.
+                # The merchant order's copy lacks the refund totals.
                 summary = self.payments.get_payment(payment_id) or summary
             detailed.append(summary)
         detailed.sort(key=_payment_key)
@@ -254,12 +261,6 @@ class InstoreV2Client:
             p.get("transaction_amount_refunded") or p.get("amount_refunded")
             for p in money
         )
-        fees = [
-            fee.get("amount")
-            for p in money
-            for fee in p.get("fee_details") or []
-            if isinstance(fee, dict)
-        ]
         closed = [o for o in merchant_orders if o.get("status") == "closed"]
         settled = [
             o for o in merchant_orders if o.get("order_status") in _PAID_ORDER_STATUSES
@@ -286,7 +287,6 @@ class InstoreV2Client:
             payment_ids=[str(p["id"]) for p in payments],
             operation_number=str(money[0]["id"]) if money else None,
             refunded_amount=refunded,
-            fee_amount=_sum(fees) if fees else None,
             external_reference=ref,
             raw={"merchant_orders": merchant_orders, "payments": payments},
         )
@@ -338,7 +338,7 @@ class InstoreV2Client:
                 _logger.info("Order %s left cashbox %s first", ref, external_pos_id)
         else:
             _logger.info("Order %s is no longer on cashbox %s", ref, external_pos_id)
-        state = self.find(ref)
+        state = self._find(ref)
         if state is None:
             return QrOrderState(
                 api=API,

@@ -172,6 +172,23 @@ def _kind(topic):
     return kind
 
 
+def _webhook_resource(query, query_type, data, body_data):
+    """A webhook's kind and resource id; the query and the body must agree."""
+    kind = _kind(query_type or data.get("type"))
+    if kind is None:
+        raise MalformedNotification("no topic or type")
+    body_type = data.get("type")
+    if query_type and body_type and _kind(body_type) != kind:
+        raise MalformedNotification("query and body types differ")
+    query_id = _query_value(query, "data.id")
+    body_id = body_data.get("id")
+    if data.get("type") == "topic_merchant_order_wh" and body_id is None:
+        body_id = data.get("id")  # the merchant order id is top-level here
+    if query_id and body_id is not None and str(body_id).lower() != query_id.lower():
+        raise MalformedNotification("query and body ids differ")
+    return kind, query_id or body_id
+
+
 def parse_notification(query, headers, body):
     """One ``NotificationEvent`` from a request's query, headers and raw body."""
     query = query or {}
@@ -197,23 +214,7 @@ def parse_notification(query, headers, body):
         resource = _resource_from_url(data["resource"])
     else:
         source = "webhook"
-        kind = _kind(query_type or data.get("type"))
-        if kind is None:
-            raise MalformedNotification("no topic or type")
-        body_type = data.get("type")
-        if query_type and body_type and _kind(body_type) != kind:
-            raise MalformedNotification("query and body types differ")
-        query_id = _query_value(query, "data.id")
-        body_id = body_data.get("id")
-        if data.get("type") == "topic_merchant_order_wh" and body_id is None:
-            body_id = data.get("id")  # the merchant order id is top-level here
-        if (
-            query_id
-            and body_id is not None
-            and str(body_id).lower() != query_id.lower()
-        ):
-            raise MalformedNotification("query and body ids differ")
-        resource = query_id or body_id
+        kind, resource = _webhook_resource(query, query_type, data, body_data)
     resource = _clean_id(resource, kind)
     action = data.get("action") if isinstance(data.get("action"), str) else None
     version = _version(body_data.get("version")) if kind == "order" else None
@@ -361,10 +362,16 @@ def verify_signature(
             raise InvalidSignature("stale")
 
 
-def verify_notification(
-    query, headers, secret, *, now=None, tolerance_seconds=DEFAULT_TOLERANCE
+def verify_event(
+    event, query, headers, secret, *, now=None, tolerance_seconds=DEFAULT_TOLERANCE
 ):
-    """``verify_signature`` with every input taken from the request itself."""
+    """Raise ``InvalidSignature`` unless the request's ``x-signature`` is
+    Mercado Pago's HMAC of its manifest, and ``event`` is about the id signed.
+
+    The manifest covers the query's ``data.id``, never the body: an event whose
+    resource (taken from the body, or from another query key) is not that id is
+    not signed for it and raises ``InvalidSignature("other id")``.
+    """
     if not isinstance(headers, Mapping) and headers is not None:
         headers = dict(headers)
     verify_signature(
@@ -374,20 +381,6 @@ def verify_notification(
         secret,
         now=now,
         tolerance_seconds=tolerance_seconds,
-    )
-
-
-def verify_event(
-    event, query, headers, secret, *, now=None, tolerance_seconds=DEFAULT_TOLERANCE
-):
-    """``verify_notification``, and ``event`` must be about the id that is signed.
-
-    The manifest covers the query's ``data.id``, never the body: an event whose
-    resource (taken from the body, or from another query key) is not that id is
-    not signed for it and raises ``InvalidSignature("other id")``.
-    """
-    verify_notification(
-        query, headers, secret, now=now, tolerance_seconds=tolerance_seconds
     )
     signed_id = _present(signature_data_id(query))
     if signed_id is None or signed_id.lower() != str(event.resource_id or "").lower():

@@ -54,6 +54,9 @@ class QrOrderRequest:
     mode: str = "static"
     notification_url: str | None = None
     title: str | None = None
+    # The titles of the folded remainder and of a one-line sale, translated.
+    fold_title: str = "Other items"
+    sale_title: str = "Sale"
 
     def validate(self):
         """Refuse, before anything is sent, what Mercado Pago would refuse."""
@@ -115,10 +118,8 @@ class QrOrderState:
     payment_ids: list[str] = field(default_factory=list)
     operation_number: str | None = None
     refunded_amount: Decimal = Decimal(0)
-    fee_amount: Decimal | None = None
     qr_data: str | None = None
     external_reference: str | None = None
-    version: int | None = None
     raw: dict = field(default_factory=dict, repr=False, compare=False)
 
     @property
@@ -181,12 +182,3 @@ def iso_duration(seconds):
     if secs or text == "PT":
         text += f"{secs}S"
     return text
-
-
-def as_int(value):
-    if isinstance(value, bool):
-        return None
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return None

@@ -39,8 +39,6 @@ class QrOrdersApi(Protocol):
 
     def get(self, ref: str, *, external_pos_id: str | None = None) -> QrOrderState: ...
 
-    def find(self, external_reference: str) -> QrOrderState | None: ...
-
     def cancel(
         self, ref: str, idempotency_key: str, *, external_pos_id: str | None = None
     ) -> QrOrderState: ...
@@ -54,12 +52,7 @@ class QrOrdersApi(Protocol):
     ) -> str: ...
 
 
-_MODES = {
-    "orders": OrdersApiClient,
-    "orders_api": OrdersApiClient,
-    "v2": InstoreV2Client,
-    "instore_v2": InstoreV2Client,
-}
+_MODES = {"orders": OrdersApiClient, "v2": InstoreV2Client}
 
 
 def qr_orders_client(api_mode, session, user_id):

@@ -9,7 +9,7 @@ import datetime
 import logging
 from decimal import Decimal
 
-from .errors import ConflictError, NotFoundError, ValidationError
+from .errors import ConflictError, ValidationError
 from .http import check_idempotency_key
 from .money import (
     ORDERS_TITLE_MAX,
@@ -29,12 +29,11 @@ from .order_types import (
     UNKNOWN,
     QrOrderState,
     RefundResult,
-    as_int,
     iso_duration,
     refund_status,
 )
 from .paging import MAX_PAGES, PAGE_SIZE, results_of
-from .references import check_external_reference, check_resource_id
+from .references import check_resource_id
 
 _logger = logging.getLogger(__name__)
 
@@ -157,10 +156,8 @@ def state_from_order(body):
         payment_ids=payment_ids,
         operation_number=str(operation) if operation is not None else None,
         refunded_amount=refunded,
-        fee_amount=None,  # the Orders API order object carries no fee
         qr_data=qr_data,
         external_reference=body.get("external_reference"),
-        version=as_int(body.get("version")),
         raw=body,
     )
 
@@ -189,6 +186,8 @@ class OrdersApiClient:
             currency,
             max_items=MAX_ITEMS,
             title_max=ORDERS_TITLE_MAX,
+            fold_title=req.fold_title,
+            sale_title=req.sale_title,
         )
         body = {
             "type": "qr",
@@ -273,31 +272,6 @@ class OrdersApiClient:
                 break
         return found
 
-    def find(self, external_reference):
-        """The order with this external_reference, or None.
-
-        ⚠ The search is documented for the Orders API in general, not for QR in
-        particular; the create's idempotency key stays the primary way back.
-        """
-        check_external_reference(external_reference)
-        try:
-            orders = self.search(external_reference=external_reference)
-        except NotFoundError:
-            return None
-        found = [o for o in orders if o.get("external_reference") == external_reference]
-        if not found:
-            return None
-        # external_reference is unique per order, but prefer a paid one if not.
-        found.sort(
-            key=lambda o: (o.get("status") == "processed", o.get("created_date") or "")
-        )
-        best = found[-1]
-        if "transactions" not in best and best.get("id"):
-            # A search may answer summaries without payments (sdk-go
-            # resources/mocks/order/search_response.json): read the order.
-            return self.get(best["id"])
-        return state_from_order(best)
-
     def cancel(self, ref, idempotency_key, *, external_pos_id=None):
         """Cancel a created order; if it moved on (paid, expired), say so.
 
@@ -337,66 +311,37 @@ class OrdersApiClient:
         body = None
         if amount is not None:
             amount = to_decimal(amount)
-            if amount <= 0:
-                raise ValidationError(
-                    "The refund amount must be greater than zero.", field="amount"
-                )
-            if payment_id is None or currency is None:
-                # A partial refund names the payment transaction (PAY...).
-                current = self.get(order_id)
-                payment_id = payment_id or next(iter(current.payment_ids), None)
-                currency = currency or current.currency
-            if not payment_id or not currency:
-                raise ValidationError(
-                    "The order has no payment to refund.", field="transactions"
-                )
-            body = {
-                "transactions": [
-                    {
-                        "id": check_resource_id(payment_id, "payment_id"),
-                        "amount": format_orders_amount(amount, currency),
-                    }
-                ]
-            }
+            body = self._partial_refund_body(order_id, amount, payment_id, currency)
         answer = self.session.request(
             "POST",
             f"/v1/orders/{order_id}/refund",
             json=body,
             idempotency_key=idempotency_key,
         )
-        # The answer (201, or 200 on Point's reference) is a partial order: id,
-        # status, status_detail and transactions.refunds[{id, transaction_id,
-        # reference_id, amount, status}] (QR guide docs/qr-code/payment-
-        # processing; sdk-php .../Order/order_refund_total.json), with no
-        # currency nor payments: nothing else is read from it. Should refunds[]
-        # list earlier refunds too, this call's refund of the order's single
-        # payment is the last one.
-        body = answer if isinstance(answer, dict) else {}
-        state = state_from_order(body)
-        refunds = _list(_transactions(body).get("refunds"))[-1:]
-        if not refunds and "transactions" not in body and body.get("amount"):
-            # sdk-python's tests/resources/mocks/order_refund.json answers the
-            # refund itself: {"id", "status": "approved", "amount", ...}.
-            refunds = [body]
-        refund_ids = [str(r["id"]) for r in refunds if r.get("id")]
-        if refunds:
-            status = refund_status(r.get("status") for r in refunds)
-        elif state.status in (REFUNDED, PARTIALLY_REFUNDED):
-            status = "approved"
-        else:
-            status = "pending"
-        if amount is None:
-            amount = next(
-                (parse_amount(r.get("amount")) for r in refunds if r.get("amount")),
-                state.refunded_amount or None,
+        return _refund_result(answer, amount)
+
+    def _partial_refund_body(self, order_id, amount, payment_id, currency):
+        """A partial refund names the payment transaction (PAY...)."""
+        if amount <= 0:
+            raise ValidationError(
+                "The refund amount must be greater than zero.", field="amount"
             )
-        return RefundResult(
-            refund_ids=refund_ids,
-            amount=amount,
-            status=status,
-            raw=answer or {},
-            state=state,
-        )
+        if payment_id is None or currency is None:
+            current = self.get(order_id)
+            payment_id = payment_id or next(iter(current.payment_ids), None)
+            currency = currency or current.currency
+        if not payment_id or not currency:
+            raise ValidationError(
+                "The order has no payment to refund.", field="transactions"
+            )
+        return {
+            "transactions": [
+                {
+                    "id": check_resource_id(payment_id, "payment_id"),
+                    "amount": format_orders_amount(amount, currency),
+                }
+            ]
+        }
 
     def refund_status(self, ref, refund_ids, *, external_pos_id=None):
         """What became of refunds answered "pending": "approved", "pending" or
@@ -428,3 +373,37 @@ def _total_pages(answer):
 
 def _iso(moment):
     return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _refund_result(answer, amount):
+    """The refund answer (201, or 200 on Point's reference) is a partial order:
+    id, status, status_detail and transactions.refunds[{id, transaction_id,
+    reference_id, amount, status}] (QR guide docs/qr-code/payment-processing;
+    sdk-php .../Order/order_refund_total.json), with no currency nor payments:
+    nothing else is read from it. Should refunds[] list earlier refunds too,
+    this call's refund of the order's single payment is the last one."""
+    body = answer if isinstance(answer, dict) else {}
+    state = state_from_order(body)
+    refunds = _list(_transactions(body).get("refunds"))[-1:]
+    if not refunds and "transactions" not in body and body.get("amount"):
+        # sdk-python's tests/resources/mocks/order_refund.json answers the
+        # refund itself: {"id", "status": "approved", "amount", ...}.
+        refunds = [body]
+    if refunds:
+        status = refund_status(r.get("status") for r in refunds)
+    elif state.status in (REFUNDED, PARTIALLY_REFUNDED):
+        status = "approved"
+    else:
+        status = "pending"
+    if amount is None:
+        amount = next(
+            (parse_amount(r.get("amount")) for r in refunds if r.get("amount")),
+            state.refunded_amount or None,
+        )
+    return RefundResult(
+        refund_ids=[str(r["id"]) for r in refunds if r.get("id")],
+        amount=amount,
+        status=status,
+        raw=answer or {},
+        state=state,
+    )

@@ -2,27 +2,14 @@ import hashlib
 import logging
 import secrets
 import threading
-from contextlib import contextmanager
-from datetime import timedelta
 from urllib.parse import urlsplit
-
-import psycopg2
 
 from odoo import api, fields, models, modules, tools
 from odoo.exceptions import UserError, ValidationError
-from odoo.tools import SQL
 
-from ..mercado_pago import (
-    SITES,
-    AuthenticationError,
-    CatalogClient,
-    MercadoPagoError,
-    MercadoPagoSession,
-    NotFoundError,
-    RateLimitedError,
-    UnavailableError,
-)
-from ..mercado_pago import ValidationError as MpValidationError
+from ..mercado_pago.catalog import CatalogClient
+from ..mercado_pago.http import MercadoPagoSession
+from ..mercado_pago.money import SITES
 
 _logger = logging.getLogger(__name__)
 
@@ -36,15 +23,6 @@ WEBHOOK_ROUTE = "/pos_mercado_pago_qr/notify"
 # Not secret: Odoo's own Mercado Pago platform id, as core pos_mercado_pago sends it.
 PLATFORM_ID = "dev_cdf1cfac242111ef9fdebe8d845d0987"
 
-# Webhook health (last notification, last verified, last failure) is written
-# at most this often per account.
-HEALTH_SECONDS = 5
-# A notification's kind -> the webhook health column it refreshes.
-HEALTH_FIELDS = {
-    "received": "last_notification_at",
-    "verified": "last_verified_at",
-    "failure": "last_signature_failure_at",
-}
 # One requests.Session per account and token in each worker, for keep-alive.
 _SESSIONS = {}
 _SESSIONS_LOCK = threading.Lock()
@@ -318,98 +296,6 @@ class MercadoPagoQrAccount(models.Model):
     def _catalog(self):
         return CatalogClient(self._mp_session())
 
-    @contextmanager
-    def _mp_errors(self, what):
-        """Turn Mercado Pago errors into messages an administrator can act on.
-
-        `what` names the thing being done ("the store Centro"). Messages never
-        carry the token: the client scrubs Mercado Pago's text.
-        """
-        try:
-            yield
-        except AuthenticationError as error:
-            raise UserError(
-                self.env._(
-                    "Mercado Pago rejected the credentials of the account %(account)s "
-                    "while saving %(what)s. Check the access token (and that it "
-                    "belongs to the %(environment)s environment). Mercado Pago said: "
-                    "%(message)s",
-                    account=self.name,
-                    what=what,
-                    environment=self.environment,
-                    message=error.message or error.code or error.status,
-                )
-            ) from None
-        except MpValidationError as error:
-            raise UserError(self._validation_message(what, error)) from None
-        except NotFoundError as error:
-            raise UserError(
-                self.env._(
-                    "Mercado Pago does not know %(what)s (it may have been deleted "
-                    "there, or created with another account). Mercado Pago said: "
-                    "%(message)s",
-                    what=what,
-                    message=error.message or error.code,
-                )
-            ) from None
-        except (UnavailableError, RateLimitedError) as error:
-            _logger.warning("Mercado Pago unreachable for %s: %s", what, error)
-            raise UserError(
-                self.env._(
-                    "Mercado Pago is unreachable right now, so %(what)s was not "
-                    "saved there. Nothing was half-done: try again in a moment.",
-                    what=what,
-                )
-            ) from None
-        except MercadoPagoError as error:
-            raise UserError(
-                self.env._(
-                    "Mercado Pago refused %(what)s: %(message)s",
-                    what=what,
-                    message=error.message or error.code,
-                )
-            ) from None
-
-    def _validation_message(self, what, error):
-        hints = {
-            "name": self.env._("the name is not accepted (at most 45 characters)"),
-            "location": self.env._("the address is incomplete"),
-            "location.street_name": self.env._("street name not accepted"),
-            "location.street_number": self.env._("street number not accepted"),
-            "location.city_name": self.env._("city name not recognised for this state"),
-            "location.state_name": self.env._(
-                "state name not recognised for this country"
-            ),
-            "location.latitude": self.env._(
-                "the coordinates are outside the account's country"
-            ),
-            "location.longitude": self.env._(
-                "the coordinates are outside the account's country"
-            ),
-            "business_hours": self.env._(
-                "business hours not accepted (HH:MM, at most 4 ranges a day)"
-            ),
-            "category": self.env._("category not valid for this country"),
-            "external_id": self.env._(
-                "external id not accepted (letters and digits only)"
-            ),
-            "external_store_id": self.env._("the store is not known to Mercado Pago"),
-        }
-        field = error.field or ""
-        hint = hints.get(field)
-        if hint is None and "coordinates" in (error.message or "").lower():
-            hint = hints["location.latitude"]
-        if hint is None:
-            hint = error.message or error.code or ""
-        return self.env._(
-            "Mercado Pago refused %(what)s: %(hint)s. (Mercado Pago field: %(field)s, "
-            "code: %(code)s)",
-            what=what,
-            hint=hint,
-            field=field or "-",
-            code=error.code or "-",
-        )
-
     def action_test_connection(self):
         """Read GET /users/me and give a clear verdict."""
         self.ensure_one()
@@ -486,42 +372,6 @@ class MercadoPagoQrAccount(models.Model):
                 )
             )
         return self.mp_user_id
-
-    def _note_notification(self, kind, reason=None):
-        """Webhook health, best effort: in its own short transaction, at most
-        every few seconds per account, so notifications never queue on this row.
-        """
-        self.ensure_one()
-        column = HEALTH_FIELDS[kind]
-        # Written a moment ago as this request's snapshot has it (the row was
-        # read for the secret): a busy webhook opens no transaction for it.
-        last = self[column]
-        if last and fields.Datetime.now() - last < timedelta(seconds=HEALTH_SECONDS):
-            return
-        try:
-            with self.env.registry.cursor() as cr:
-                cr.execute(
-                    SQL(
-                        """UPDATE mercado_pago_qr_account
-                              SET %(col)s = now() AT TIME ZONE 'UTC',
-                                  last_signature_failure_reason = CASE
-                                      WHEN %(failure)s THEN %(reason)s
-                                      ELSE last_signature_failure_reason END
-                            WHERE id = %(id)s
-                              AND (%(col)s IS NULL
-                                   OR %(col)s < now() AT TIME ZONE 'UTC'
-                                                - %(every)s * interval '1 second')""",
-                        col=SQL.identifier(column),
-                        failure=kind == "failure",
-                        reason=(reason or "")[:200],
-                        id=self.id,
-                        every=HEALTH_SECONDS,
-                    )
-                )
-        except psycopg2.Error as error:
-            # Health is informative; a concurrent update must not fail the
-            # notification itself.
-            _logger.debug("Webhook health not updated: %s", error)
 
     def action_regenerate_webhook_token(self):
         self.check_access("write")

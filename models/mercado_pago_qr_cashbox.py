@@ -4,7 +4,9 @@ import logging
 from odoo import api, fields, models, tools
 from odoo.exceptions import UserError
 
-from ..mercado_pago import SITES, make_pos_external_id, pos_payload
+from ..mercado_pago.catalog import pos_payload
+from ..mercado_pago.money import SITES
+from ..mercado_pago.references import make_pos_external_id
 
 _logger = logging.getLogger(__name__)
 

@@ -14,12 +14,8 @@ import psycopg2
 from odoo import api, fields, models
 from odoo.exceptions import UserError
 
-from ..mercado_pago import (
-    MercadoPagoError,
-    RateLimitedError,
-    UnavailableError,
-    from_minor_units,
-)
+from ..mercado_pago.errors import MercadoPagoError, RateLimitedError, UnavailableError
+from ..mercado_pago.money import from_minor_units
 
 _logger = logging.getLogger(__name__)
 
@@ -188,23 +184,8 @@ class MercadoPagoQrRefund(models.Model):
         full = self.amount_minor == attempt.paid_minor and not (
             attempt.refund_ids - self
         ).filtered(lambda r: r.state in ("done", "pending"))
-        client = attempt._client()
         try:
-            if attempt.api_mode == "orders":
-                result = client.refund(
-                    attempt.mp_order_id,
-                    None if full else amount,
-                    self.idempotency_key,
-                    payment_id=attempt.mp_payment_id,
-                    currency=code,
-                )
-            else:
-                result = client.refund(
-                    attempt.external_reference,
-                    None if full else amount,
-                    self.idempotency_key,
-                    external_pos_id=attempt.cashbox_id.external_id,
-                )
+            result = self._ask(None if full else amount)
         except (UnavailableError, RateLimitedError) as error:
             # Maybe refunded: the same key is sent again on retry.
             _logger.info("Refund %s: Mercado Pago unreachable: %s", self.id, error)
@@ -245,6 +226,24 @@ class MercadoPagoQrRefund(models.Model):
         # The refund order's line, already saved by the POS, takes its ids.
         self.pos_payment_id._mp_qr_link_refunds()
         return self
+
+    def _ask(self, amount):
+        """Mercado Pago's refund of `amount` (None: all of it), once per key."""
+        attempt = self.attempt_id
+        if attempt.api_mode == "orders":
+            return attempt._client().refund(
+                attempt.mp_order_id,
+                amount,
+                self.idempotency_key,
+                payment_id=attempt.mp_payment_id,
+                currency=attempt.currency_id.name,
+            )
+        return attempt._client().refund(
+            attempt.external_reference,
+            amount,
+            self.idempotency_key,
+            external_pos_id=attempt.cashbox_id.external_id,
+        )
 
     def _follow_up(self):
         """The cron: a refund whose answer was lost is sent again with its own

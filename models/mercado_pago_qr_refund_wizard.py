@@ -11,18 +11,18 @@ class MercadoPagoQrRefundWizard(models.TransientModel):
     )
     company_id = fields.Many2one(related="attempt_id.company_id")
     currency_id = fields.Many2one(related="attempt_id.currency_id")
-    amount = fields.Monetary(required=True)
+    amount = fields.Monetary(
+        required=True,
+        compute="_compute_amount",
+        store=True,
+        readonly=False,
+        precompute=True,
+    )
 
-    @api.model
-    def default_get(self, fields_list):
-        res = super().default_get(fields_list)
-        attempt = self.env["mercado.pago.qr.attempt"].browse(
-            res.get("attempt_id") or self.env.context.get("active_id")
-        )
-        if attempt:
-            res["attempt_id"] = attempt.id
-            res["amount"] = attempt.gross - attempt.refunded
-        return res
+    @api.depends("attempt_id")
+    def _compute_amount(self):
+        for wizard in self:
+            wizard.amount = wizard.attempt_id.gross - wizard.attempt_id.refunded
 
     def action_refund(self):
         """Store the refund and its key in a transaction of its own, then send."""

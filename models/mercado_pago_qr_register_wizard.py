@@ -22,6 +22,10 @@ class MercadoPagoQrRegisterWizard(models.TransientModel):
     session_id = fields.Many2one(
         "pos.session",
         required=True,
+        compute="_compute_session_id",
+        store=True,
+        readonly=False,
+        precompute=True,
         domain="[('state', 'in', ('opening_control', 'opened')), "
         "('company_id', '=', company_id), "
         "('config_id.payment_method_ids', 'in', payment_method_id)]",
@@ -37,18 +41,15 @@ class MercadoPagoQrRegisterWizard(models.TransientModel):
         "without taxes.",
     )
 
-    @api.model
-    def default_get(self, fields_list):
-        res = super().default_get(fields_list)
-        attempt = self.env["mercado.pago.qr.attempt"].browse(
-            res.get("attempt_id") or self.env.context.get("active_id")
-        )
-        if attempt:
-            res["attempt_id"] = attempt.id
-            session = attempt.session_id
+    @api.depends("attempt_id")
+    def _compute_session_id(self):
+        """The attempt's own session while it is open."""
+        for wizard in self:
+            session = wizard.attempt_id.session_id
             if session.state in OPEN_SESSION:
-                res.setdefault("session_id", session.id)
-        return res
+                wizard.session_id = session
+            else:
+                wizard.session_id = wizard.session_id
 
     def action_register(self):
         self.ensure_one()
@@ -94,6 +95,20 @@ class MercadoPagoQrRegisterWizard(models.TransientModel):
             "target": "current",
         }
 
+    def _order_line(self, attempt, amount):
+        return {
+            "product_id": self.product_id.id,
+            "full_product_name": self.env._(
+                "Mercado Pago QR payment %(operation)s",
+                operation=attempt.operation_number or attempt.mp_payment_id or "-",
+            ),
+            "qty": 1,
+            "price_unit": amount,
+            "price_subtotal": amount,
+            "price_subtotal_incl": amount,
+            "tax_ids": [Command.clear()],
+        }
+
     def _create_order(self, attempt, session):
         # The amount Mercado Pago received, exactly: minor units to the
         # currency's decimals, never a float sum.
@@ -117,24 +132,7 @@ class MercadoPagoQrRegisterWizard(models.TransientModel):
                     "amount_tax": 0.0,
                     "amount_paid": 0.0,
                     "amount_return": 0.0,
-                    "lines": [
-                        Command.create(
-                            {
-                                "product_id": self.product_id.id,
-                                "full_product_name": self.env._(
-                                    "Mercado Pago QR payment %(operation)s",
-                                    operation=attempt.operation_number
-                                    or attempt.mp_payment_id
-                                    or "-",
-                                ),
-                                "qty": 1,
-                                "price_unit": amount,
-                                "price_subtotal": amount,
-                                "price_subtotal_incl": amount,
-                                "tax_ids": [Command.clear()],
-                            }
-                        )
-                    ],
+                    "lines": [Command.create(self._order_line(attempt, amount))],
                 }
             )
         )

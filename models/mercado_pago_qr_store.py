@@ -3,7 +3,8 @@ import re
 from odoo import api, fields, models
 from odoo.exceptions import UserError
 
-from ..mercado_pago import make_store_external_id, store_payload
+from ..mercado_pago.catalog import store_payload
+from ..mercado_pago.references import make_store_external_id
 
 # Mercado Pago expects its own state names (countries API), which differ from
 # Odoo's for a few states; only the known differences are listed.

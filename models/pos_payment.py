@@ -1,5 +1,7 @@
 from odoo import api, fields, models
 
+from ..mercado_pago.transitions import POS_PAID
+
 
 class PosPayment(models.Model):
     _inherit = "pos.payment"
@@ -80,7 +82,7 @@ class PosPayment(models.Model):
             .search(
                 [
                     ("line_uuid", "in", qr_payments.mapped("uuid")),
-                    ("state", "in", ("paid", "forced")),
+                    ("state", "in", POS_PAID),
                     ("pos_payment_id", "=", False),
                     ("config_id", "in", qr_payments.session_id.config_id.ids),
                 ]

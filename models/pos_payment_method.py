@@ -1,7 +1,12 @@
+import base64
+import io
+
+import qrcode
+
 from odoo import api, fields, models
 from odoo.exceptions import AccessDenied, UserError, ValidationError
 
-from .mercado_pago_qr_attempt import OPEN_STATES
+from ..mercado_pago.transitions import OPEN, POS_PAID
 
 MP_QR_METHOD_FIELDS = [
     "name",
@@ -22,6 +27,50 @@ def _as_id(value):
         return int(value or 0)
     except (TypeError, ValueError):
         return 0
+
+
+def _qr_image(attempt):
+    """The image the customer scans: the sticker's QR, or the order's own."""
+    if attempt.mode == "hybrid" and attempt.qr_data:
+        image = qrcode.make(attempt.qr_data, box_size=8, border=2)
+        buffer = io.BytesIO()
+        image.save(buffer, format="PNG")
+        data = base64.b64encode(buffer.getvalue()).decode()
+        return f"data:image/png;base64,{data}"
+    return attempt.cashbox_id._qr_data_url()
+
+
+def _attempt_to_pos(attempt, with_images=False):
+    code = attempt.currency_id.name
+    result = {
+        "id": attempt.id,
+        "line_uuid": attempt.line_uuid,
+        "state": attempt.state,
+        "message": attempt.message or "",
+        "amount": str(attempt._decimal(attempt.amount_minor)),
+        "currency": code,
+        "expires_at": attempt.expires_at and attempt.expires_at.isoformat() + "Z",
+        "mode": attempt.mode,
+        "mp_order_id": attempt.mp_order_id or False,
+        "mp_payment_id": attempt.mp_payment_id or False,
+        "operation_number": attempt.operation_number or False,
+        # The POS keeps no state lists of its own.
+        "open": attempt.state in OPEN,
+        "paid": attempt.state in POS_PAID,
+    }
+    if with_images:
+        result["qr_image"] = _qr_image(attempt)
+    return result
+
+
+def _poll(attempt):
+    """The POS asks for news: re-read Mercado Pago only when it is time."""
+    now = fields.Datetime.now()
+    if attempt.state in OPEN and (
+        not attempt.next_check_at or now >= attempt.next_check_at
+    ):
+        attempt._settle()
+    return attempt
 
 
 class PosPaymentMethod(models.Model):
@@ -123,7 +172,7 @@ class PosPaymentMethod(models.Model):
             attempt = method.env["mercado.pago.qr.attempt"]._start(
                 method, session, payload
             )
-            return attempt._to_pos(with_images=True)
+            return _attempt_to_pos(attempt, with_images=True)
 
     def _mp_qr_open_session(self, session_id):
         """The caller's open session of a POS that takes this method."""
@@ -152,7 +201,7 @@ class PosPaymentMethod(models.Model):
     def mp_qr_status(self, attempt_id, session_id):
         """News of an attempt; re-checks Mercado Pago only when it is time."""
         session = self._mp_qr_door(session_id)
-        return self._mp_qr_attempt(attempt_id, session)._poll()._to_pos()
+        return _attempt_to_pos(_poll(self._mp_qr_attempt(attempt_id, session)))
 
     def mp_qr_find(self, line_uuid, session_id):
         """After a reload: the latest attempt of a payment line, if any."""
@@ -169,7 +218,7 @@ class PosPaymentMethod(models.Model):
                 limit=1,
             )
         )
-        return attempt._poll()._to_pos(with_images=True) if attempt else False
+        return _attempt_to_pos(_poll(attempt), with_images=True) if attempt else False
 
     def mp_qr_recover(self, order_uuids, session_id):
         """After a reload: the latest attempt of every line of these orders.
@@ -201,10 +250,10 @@ class PosPaymentMethod(models.Model):
         latest = {}
         for attempt in attempts:
             if attempt.line_uuid not in latest:
-                latest[attempt.line_uuid] = attempt._poll()
+                latest[attempt.line_uuid] = _poll(attempt)
         return [
             dict(
-                a._to_pos(with_images=a.state in OPEN_STATES),
+                _attempt_to_pos(a, with_images=a.state in OPEN),
                 order_uuid=a.order_uuid,
                 # A synced payment holds it: never a line to put back.
                 consumed=bool(a.pos_payment_id),
@@ -217,7 +266,7 @@ class PosPaymentMethod(models.Model):
         attempt = self._mp_qr_attempt(attempt_id, self._mp_qr_door(session_id))
         if attempt._lock():
             attempt._cancel_remote(reason="cashier")
-        return attempt._to_pos()
+        return _attempt_to_pos(attempt)
 
     def mp_qr_refund(self, payload):
         """Refund a negative QR line of a refund order of the caller's open
@@ -267,4 +316,4 @@ class PosPaymentMethod(models.Model):
     def mp_qr_force_done(self, attempt_id, session_id):
         """Odoo's Force done: re-check Mercado Pago first, record who forced."""
         attempt = self._mp_qr_attempt(attempt_id, self._mp_qr_door(session_id))
-        return attempt._force_done()._to_pos()
+        return _attempt_to_pos(attempt._force_done())

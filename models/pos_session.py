@@ -2,8 +2,8 @@ from collections import defaultdict
 
 from odoo import Command, fields, models
 
-from ..mercado_pago import from_minor_units
-from .mercado_pago_qr_attempt import MONEY_STATES, OPEN_STATES
+from ..mercado_pago.money import from_minor_units
+from ..mercado_pago.transitions import MONEY, OPEN
 
 
 class PosSession(models.Model):
@@ -40,7 +40,7 @@ class PosSession(models.Model):
         payments = self.sudo().order_ids.payment_ids.filtered(
             lambda p: (
                 p.mp_qr_attempt_id
-                and p.mp_qr_attempt_id.state in MONEY_STATES
+                and p.mp_qr_attempt_id.state in MONEY
                 and p.mp_qr_attempt_id.account_id.post_fees
                 and p.amount > 0
             )
@@ -68,42 +68,40 @@ class PosSession(models.Model):
             outstanding = bank_payment.outstanding_account_id or (
                 method.outstanding_account_id
             )
-            if not outstanding:
-                continue
-            amount = float(from_minor_units(fee_minor, self.currency_id.name))
-            label = self.env._(
-                "Mercado Pago fees of %(session)s (%(method)s)",
-                session=self.name,
-                method=method.name,
-            )
-            moves |= moves.create(
-                {
-                    "move_type": "entry",
-                    "journal_id": method.journal_id.id,
-                    "company_id": self.company_id.id,
-                    "date": fields.Date.context_today(self),
-                    "ref": label,
-                    "line_ids": [
-                        Command.create(
-                            {
-                                "name": label,
-                                "account_id": account.fee_account_id.id,
-                                "debit": amount,
-                            }
-                        ),
-                        Command.create(
-                            {
-                                "name": label,
-                                "account_id": outstanding.id,
-                                "credit": amount,
-                            }
-                        ),
-                    ],
-                }
-            )
+            if outstanding:
+                moves |= moves.create(
+                    self._mp_qr_fee_move(method, fee_minor, account, outstanding)
+                )
         if moves:
             moves.action_post()
             self.sudo().mp_qr_fee_move_ids = [Command.link(m.id) for m in moves]
+
+    def _mp_qr_fee_move(self, method, fee_minor, account, outstanding):
+        amount = float(from_minor_units(fee_minor, self.currency_id.name))
+        label = self.env._(
+            "Mercado Pago fees of %(session)s (%(method)s)",
+            session=self.name,
+            method=method.name,
+        )
+        return {
+            "move_type": "entry",
+            "journal_id": method.journal_id.id,
+            "company_id": self.company_id.id,
+            "date": fields.Date.context_today(self),
+            "ref": label,
+            "line_ids": [
+                Command.create(
+                    {
+                        "name": label,
+                        "account_id": account.fee_account_id.id,
+                        "debit": amount,
+                    }
+                ),
+                Command.create(
+                    {"name": label, "account_id": outstanding.id, "credit": amount}
+                ),
+            ],
+        }
 
     def get_closing_control_data(self):
         """Add, for Mercado Pago QR methods, what Mercado Pago reports for the
@@ -127,13 +125,11 @@ class PosSession(models.Model):
                 != "mercado_pago_qr"
             ):
                 continue
-            received = own.filtered(lambda a: a.state in MONEY_STATES)
+            received = own.filtered(lambda a: a.state in MONEY)
             method["mp_qr_reported"] = sum(received.mapped("gross")) - sum(
                 received.mapped("refunded")
             )
             method["mp_qr_unresolved"] = len(
-                own.filtered(
-                    lambda a: a.state in OPEN_STATES or a.resolution == "attention"
-                )
+                own.filtered(lambda a: a.state in OPEN or a.resolution == "attention")
             )
         return data

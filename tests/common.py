@@ -14,7 +14,7 @@ from odoo.addons.point_of_sale.tests.test_frontend import TestPointOfSaleHttpCom
 from ..emulator import EmulatorServer
 from ..emulator.notifier import signature_headers
 from ..emulator.sites import sample_store_fields
-from ..mercado_pago import SITES
+from ..mercado_pago.money import SITES
 
 
 class MercadoPagoQrCommon(TestPointOfSaleHttpCommon):

@@ -11,6 +11,8 @@ QUIET = (
     "odoo.addons.pos_mercado_pago_qr.mercado_pago.http",
     "odoo.addons.pos_mercado_pago_qr.controllers.main",
     "odoo.addons.pos_mercado_pago_qr.models.mercado_pago_qr_attempt",
+    "odoo.addons.pos_mercado_pago_qr.models.mercado_pago_qr_push",
+    "odoo.addons.pos_mercado_pago_qr.models.mercado_pago_qr_reconciliation",
     "odoo.addons.pos_mercado_pago_qr.models.mercado_pago_qr_refund",
 )
 
@@ -177,7 +179,7 @@ class AfterSaleCases:
         wizard = (
             self.env["mercado.pago.qr.register.wizard"]
             .with_user(self.pos_admin)
-            .with_context(active_id=attempt.id)
+            .with_context(default_attempt_id=attempt.id)
             .create({})
         )
         self.assertEqual(wizard.session_id, session)

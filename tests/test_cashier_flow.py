@@ -11,6 +11,8 @@ QUIET = (
     "odoo.addons.pos_mercado_pago_qr.mercado_pago.http",
     "odoo.addons.pos_mercado_pago_qr.controllers.main",
     "odoo.addons.pos_mercado_pago_qr.models.mercado_pago_qr_attempt",
+    "odoo.addons.pos_mercado_pago_qr.models.mercado_pago_qr_push",
+    "odoo.addons.pos_mercado_pago_qr.models.mercado_pago_qr_reconciliation",
 )
 
 

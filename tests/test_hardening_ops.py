@@ -22,7 +22,7 @@ QUIET = (
     "odoo.addons.pos_mercado_pago_qr.controllers.main",
     "odoo.addons.pos_mercado_pago_qr.models.mercado_pago_qr_refund",
 )
-ATTEMPT_LOGGER = "odoo.addons.pos_mercado_pago_qr.models.mercado_pago_qr_attempt"
+CRON_LOGGER = "odoo.addons.pos_mercado_pago_qr.models.mercado_pago_qr_reconciliation"
 
 
 def not_testing():
@@ -159,7 +159,7 @@ class TestCronWithABadAccount(MercadoPagoQrFlowCommon):
         unpaid_fee = self._copy_attempt(
             attempt, no_token, "c", "paid", fee_known=False, next_check_at=None
         )
-        with self.assertLogs(ATTEMPT_LOGGER, "INFO") as logs:
+        with self.assertLogs(CRON_LOGGER, "INFO") as logs:
             self.run_cron()
         # The good account's attempt was settled.
         attempt.invalidate_recordset()

@@ -26,7 +26,7 @@ _ROOT = str(Path(__file__).resolve().parent.parent)
 if _ROOT not in sys.path:
     sys.path.insert(0, _ROOT)
 
-from mercado_pago import MercadoPagoSession
+from mercado_pago.http import MercadoPagoSession
 
 TOKEN = "APP_USR-1234567890123456-112233-0123456789abcdef0123456789abcdef-987654321"
 USER_ID = "987654321"
@@ -218,3 +218,13 @@ def mp_server():
         fake.close()
     unscripted = [f"{r.method} {r.path}" for r in fake.unscripted]
     assert not unscripted, f"unscripted requests reached the fake: {unscripted}"
+
+
+def verify_request(query, headers, secret, **kwargs):
+    """verify_event for a request about the id its query names."""
+    from types import SimpleNamespace
+
+    from mercado_pago.notifications import signature_data_id, verify_event
+
+    event = SimpleNamespace(resource_id=signature_data_id(query))
+    verify_event(event, query, headers, secret, **kwargs)

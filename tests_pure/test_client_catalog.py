@@ -3,15 +3,13 @@
 import pytest
 from client_fixtures import USER_ID, Reply
 
-from mercado_pago import (
+from mercado_pago.catalog import CatalogClient, pos_payload, store_payload
+from mercado_pago.errors import (
     AuthenticationError,
-    CatalogClient,
     ConflictError,
     NotFoundError,
     UnavailableError,
     ValidationError,
-    pos_payload,
-    store_payload,
 )
 
 LOCATION = {

@@ -5,16 +5,11 @@ from decimal import Decimal as D
 import pytest
 from client_fixtures import USER_ID, Reply
 
-from mercado_pago import (
-    AuthenticationError,
-    CatalogClient,
-    InstoreV2Client,
-    ItemLine,
-    OrdersApiClient,
-    PaymentsClient,
-    QrOrderRequest,
-    ValidationError,
-)
+from mercado_pago.catalog import CatalogClient
+from mercado_pago.errors import AuthenticationError, ValidationError
+from mercado_pago.money import ItemLine
+from mercado_pago.orders import InstoreV2Client, OrdersApiClient, QrOrderRequest
+from mercado_pago.payments import PaymentsClient
 
 REF = "ODOO-POS1-000042-a1b2"
 ORD = "ORD01K371WBFDS4MD9JG0K8ZMECBE"
@@ -94,7 +89,6 @@ CALLS = [
         lambda c: c["orders"].create(REQ, "k-1"),
     ),
     ("orders.get", "GET", f"/v1/orders/{ORD}", lambda c: c["orders"].get(ORD)),
-    ("orders.find", "GET", "/v1/orders", lambda c: c["orders"].find(REF)),
     (
         "orders.cancel",
         "POST",
@@ -120,7 +114,6 @@ CALLS = [
         lambda c: c["v2"].create(REQ, "k-5"),
     ),
     ("v2.get", "GET", "/merchant_orders", lambda c: c["v2"].get(REF)),
-    ("v2.find", "GET", "/merchant_orders", lambda c: c["v2"].find(REF)),
     (
         "v2.cashbox_order",
         "GET",

@@ -12,15 +12,10 @@ from decimal import Decimal as D
 import pytest
 from client_fixtures import USER_ID, IdempotentCreates, Reply
 
-from mercado_pago import (
-    CatalogClient,
-    InstoreV2Client,
-    ItemLine,
-    OrdersApiClient,
-    QrOrderRequest,
-    UnavailableError,
-    pos_payload,
-)
+from mercado_pago.catalog import CatalogClient, pos_payload
+from mercado_pago.errors import UnavailableError
+from mercado_pago.money import ItemLine
+from mercado_pago.orders import InstoreV2Client, OrdersApiClient, QrOrderRequest
 
 REF = "ODOO-POS1-000042-a1b2"
 LOST = 0.6  # longer than the sessions' read timeout below

@@ -6,17 +6,16 @@ import logging
 import pytest
 from client_fixtures import TOKEN, Reply, refused_url
 
-from mercado_pago import (
+from mercado_pago.errors import (
     AuthenticationError,
     ConflictError,
     MercadoPagoError,
-    MercadoPagoSession,
     NotFoundError,
     RateLimitedError,
     UnavailableError,
     ValidationError,
 )
-from mercado_pago.http import parse_retry_after
+from mercado_pago.http import MercadoPagoSession, parse_retry_after
 
 ORDER = {"id": "ORD01", "status": "created"}
 

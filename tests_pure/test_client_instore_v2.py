@@ -7,15 +7,10 @@ from decimal import Decimal as D
 import pytest
 from client_fixtures import USER_ID, Reply
 
-from mercado_pago import (
-    InstoreV2Client,
-    ItemLine,
-    NotFoundError,
-    PaymentsClient,
-    QrOrderRequest,
-    UnavailableError,
-    ValidationError,
-)
+from mercado_pago.errors import NotFoundError, UnavailableError, ValidationError
+from mercado_pago.money import ItemLine
+from mercado_pago.orders import InstoreV2Client, QrOrderRequest
+from mercado_pago.payments import PaymentsClient
 
 REF = "ODOO-POS1-000042-a1b2"
 POS_ID = "SUC001POS001"
@@ -182,7 +177,6 @@ def test_get_closed_merchant_order_is_paid(mp_server, client):
     assert state.status == "paid" and state.money_received
     assert state.paid_amount == D(100)
     assert state.currency == "ARS"
-    assert state.fee_amount == D("3.5")
     assert state.operation_number == "222"
     assert state.payment_ids == ["221", "222"]
     assert state.order_id == "11111"
@@ -330,16 +324,6 @@ def test_merchant_order_search_falls_back_to_search_route(mp_server, client):
     mp_server.script("GET", "/merchant_orders", Reply(404, {"message": "no route"}))
     mp_server.script("GET", "/merchant_orders/search", Reply(200, mo_search(mo)))
     assert client.get(REF).order_id == "1"
-
-
-def test_find(mp_server, client):
-    _nothing_yet(mp_server)
-    assert client.find(REF) is None
-    mo = merchant_order(1, "opened", [])
-    mp_server.script("GET", "/merchant_orders", Reply(200, mo_search(mo)))
-    assert client.find(REF).status == "pending"
-    with pytest.raises(ValidationError):
-        client.find("bad ref")
 
 
 def test_read_errors_propagate(mp_server, client):

@@ -4,21 +4,21 @@ from decimal import Decimal as D
 
 import pytest
 
-from mercado_pago import (
+from mercado_pago.errors import ValidationError
+from mercado_pago.money import (
     SITES,
     Item,
     ItemLine,
-    ValidationError,
     build_items,
     currency_decimals,
     format_orders_amount,
     format_v2_amount,
     from_minor_units,
+    parse_amount,
     quantize,
     site_for_currency,
     to_minor_units,
 )
-from mercado_pago.money import parse_amount
 
 TWO_DECIMALS = ["ARS", "BRL", "MXN", "PEN", "UYU"]
 NO_DECIMALS = ["CLP", "COP"]

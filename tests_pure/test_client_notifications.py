@@ -3,21 +3,22 @@
 import json
 
 import pytest
+from client_fixtures import verify_request
 from conformance.examples_notifications import W1, W8
 
-from mercado_pago import (
+from mercado_pago import notifications as notifications_module
+from mercado_pago.notifications import (
     InvalidSignature,
     MalformedNotification,
     NotificationEvent,
     UnsupportedNotification,
     build_manifest,
+    manifests,
     parse_notification,
     signature_data_id,
-    verify_notification,
+    verify_event,
     verify_signature,
 )
-from mercado_pago import notifications as notifications_module
-from mercado_pago.notifications import manifests, verify_event
 
 ORD = "ORD01JQ4S4KY8HWQ6NA5PXB65B3D3"
 
@@ -271,10 +272,10 @@ def test_valid_signature_without_data_id():
 def test_verify_notification_reads_the_request():
     headers = {"X-Signature": f"ts={TS_MS},v1={V1_ORD}", "X-Request-Id": REQUEST_ID}
     query = {"data.id": [ORD], "type": ["order"]}
-    verify_notification(query, headers, SECRET, now=NOW)
-    verify_notification(query, list(headers.items()), SECRET, now=NOW)
+    verify_request(query, headers, SECRET, now=NOW)
+    verify_request(query, list(headers.items()), SECRET, now=NOW)
     with pytest.raises(InvalidSignature) as info:
-        verify_notification(query, {}, SECRET, now=NOW)
+        verify_request(query, {}, SECRET, now=NOW)
     assert info.value.reason == "missing"
 
 
@@ -452,7 +453,14 @@ def test_verify_event_refuses_an_id_the_signature_does_not_cover(query, headers,
     (https://www.mercadopago.com.br/developers/en/docs/your-integrations/notifications/webhooks).
     A valid signature for one id must not make another id named elsewhere trusted.
     """
-    verify_notification(query, headers, SECRET, now=NOW)  # the HMAC itself is valid
+    # The HMAC itself is valid.
+    verify_signature(
+        headers["x-signature"],
+        headers["x-request-id"],
+        signature_data_id(query),
+        SECRET,
+        now=NOW,
+    )
     event = parse_notification(query, headers, body)
     with pytest.raises(InvalidSignature) as info:
         verify_event(event, query, headers, SECRET, now=NOW)
@@ -578,7 +586,7 @@ def test_uppercase_data_id_passes_with_either_manifest():
             "x-signature": f"ts={SDK_TS},v1={v1}",
             "x-request-id": SDK_REQUEST_ID,
         }
-        verify_notification(query, headers, SDK_SECRET, now=SDK_NOW)
+        verify_request(query, headers, SDK_SECRET, now=SDK_NOW)
         event = parse_notification(query, headers, body)
         verify_event(event, query, headers, SDK_SECRET, now=SDK_NOW)
 

@@ -4,17 +4,18 @@ import re
 
 import pytest
 
-from mercado_pago import (
-    ValidationError,
+from mercado_pago.errors import ValidationError
+from mercado_pago.references import (
     check_external_reference,
     check_pos_external_id,
     check_pos_name,
+    check_resource_id,
     check_store_external_id,
+    check_store_name,
     make_external_reference,
     make_pos_external_id,
     make_store_external_id,
 )
-from mercado_pago.references import check_resource_id, check_store_name
 
 REF_RE = re.compile(r"[A-Za-z0-9_-]{1,64}")
 

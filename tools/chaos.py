@@ -453,7 +453,7 @@ def books(odoo, emu, info):
         ],
     )
     problems = []
-    open_ = [a for a in attempts if a["state"] in ("new", "waiting", "cancelling")]
+    open_ = [a for a in attempts if a["state"] in ("new", "waiting")]
     if open_:
         problems.append(f"{len(open_)} attempts left open: {open_[:3]}")
     by_order = {}
@@ -572,7 +572,7 @@ def settle(python, conf, odoo, emu):
         left = odoo.call(
             "mercado.pago.qr.attempt",
             "search_count",
-            [["state", "in", ["new", "waiting", "cancelling"]]],
+            [["state", "in", ["new", "waiting"]]],
         )
         pending = odoo.call(
             "mercado.pago.qr.refund", "search_count", [["state", "=", "new"]]

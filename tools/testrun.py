@@ -110,7 +110,9 @@ def odoo_tier(venv_python, odoo, pytest_args):
     except (subprocess.CalledProcessError, OSError) as exc:
         tier.add("prepare PostgreSQL and the test database", False, str(exc))
         return tier
-    tests = devenv.module_link() / "tests"
+    # tests_live/ runs Odoo as processes with the tools; under the module's
+    # name, like tests/, so that pytest-odoo names its modules the same way.
+    tests = [devenv.module_link() / "tests", devenv.module_link() / "tests_live"]
     pytest_step(
         tier,
         "pytest-odoo tests/ (TransactionCase, HttpCase tours, install/uninstall)",
@@ -127,7 +129,7 @@ def odoo_tier(venv_python, odoo, pytest_args):
             "--odoo-log-level",
             "warn",
             *pytest_args,
-            tests,
+            *tests,
         ],
         env=env,
     )

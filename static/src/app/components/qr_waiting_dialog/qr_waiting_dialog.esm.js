@@ -38,10 +38,6 @@ export class MercadoPagoQrWaitingDialog extends Component {
     return `${minutes}:${String(seconds % 60).padStart(2, "0")}`;
   }
 
-  get cancelling() {
-    return this.attempt.state === "cancelling";
-  }
-
   onCancel() {
     this.props.onCancel();
   }

@@ -8,13 +8,9 @@ import {register_payment_method} from "@point_of_sale/app/services/pos_store";
 // The server is asked for news this often while a line waits; the bus makes
 // most answers arrive sooner. The server decides when to re-read Mercado Pago.
 const POLL_MS = 2000;
-const PAID = ["paid", "forced"];
-const OPEN = ["new", "waiting", "cancelling"];
 // A POS line's statuses while its terminal has the customer.
 const WAITING = ["waiting", "waitingCard", "waitingCancel"];
 const RECOVER_TRIES = 5;
-// Attempts a lost or stale line must come back for.
-const LIVE = [...OPEN, ...PAID];
 
 /**
  * Mercado Pago QR (attended model). The browser never decides a payment: it
@@ -71,13 +67,13 @@ export class PaymentMercadoPagoQr extends PaymentInterface {
       this._alert(this._errorText(error));
       return false;
     }
-    if (PAID.includes(attempt.state)) {
+    if (attempt.paid) {
       // The customer was faster: the line turns done, after the payment
       // screen has put it back to waiting.
       setTimeout(() => this._settle(uuid, attempt), 0);
       return false;
     }
-    if (OPEN.includes(attempt.state)) {
+    if (attempt.open) {
       this._update(waiter, attempt);
       return false;
     }
@@ -140,14 +136,14 @@ export class PaymentMercadoPagoQr extends PaymentInterface {
       attempt = attempt
         ? await this._call("mp_qr_force_done", [attempt.id, this._session()])
         : await this._call("mp_qr_find", [line.uuid, this._session()]);
-      if (attempt && !PAID.includes(attempt.state)) {
+      if (attempt && !attempt.paid) {
         attempt = await this._call("mp_qr_force_done", [attempt.id, this._session()]);
       }
     } catch (error) {
       this._alert(this._errorText(error));
       return false;
     }
-    if (!attempt || !PAID.includes(attempt.state)) {
+    if (!attempt || !attempt.paid) {
       this._alert(attempt ? attempt.message : _t("No Mercado Pago QR order found."));
       return false;
     }
@@ -200,7 +196,7 @@ export class PaymentMercadoPagoQr extends PaymentInterface {
     // Lines the browser lost: put back those the customer may pay or paid.
     for (const attempt of byLine.values()) {
       const order = orders.find((o) => o.uuid === attempt.order_uuid);
-      if (order && !attempt.consumed && LIVE.includes(attempt.state)) {
+      if (order && !attempt.consumed && (attempt.open || attempt.paid)) {
         this._resume(this._restoreLine(order, attempt), attempt);
       }
     }
@@ -211,7 +207,7 @@ export class PaymentMercadoPagoQr extends PaymentInterface {
       return;
     }
     const waiting = WAITING.includes(line.payment_status);
-    if (attempt && (waiting || LIVE.includes(attempt.state))) {
+    if (attempt && (waiting || attempt.open || attempt.paid)) {
       // Still open, paid, or closed unpaid while the page was away (the
       // cashier is told why): the line takes the server's word.
       this._resume(line, attempt);
@@ -280,7 +276,7 @@ export class PaymentMercadoPagoQr extends PaymentInterface {
     // Images come with the first answer only; keep them.
     waiter.state.attempt = {...waiter.state.attempt, ...attempt};
     const line = waiter.line;
-    if (OPEN.includes(attempt.state)) {
+    if (attempt.open) {
       const image = waiter.state.attempt.qr_image;
       if (image && !line.qrPaymentData) {
         // The customer display shows it (CustomerFacingQR).
@@ -307,7 +303,7 @@ export class PaymentMercadoPagoQr extends PaymentInterface {
     }
     const line = waiter.line;
     line.qrPaymentData = null;
-    if (PAID.includes(attempt.state)) {
+    if (attempt.paid) {
       this._setPaid(line, attempt);
       waiter.resolve(true);
       return;
