@@ -7,8 +7,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 SECTIONS = [
-    (None, "DESCRIPTION.md"),
-    ("Install", "INSTALL.md"),
+    ("Quick start", "INSTALL.md"),
+    ("What it does", "DESCRIPTION.md"),
     ("Configure", "CONFIGURE.md"),
     ("Use", "USAGE.md"),
     ("Develop", "DEVELOP.md"),
