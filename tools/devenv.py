@@ -241,7 +241,8 @@ def find_odoo(prepare=True):
     try:
         prepare_odoo()
     except (MissingSystemPackages, subprocess.CalledProcessError, OSError) as error:
-        return None, f"no Odoo 19 found, and preparing one failed: {error}"
+        repo = os.environ.get("ODOO_REPO") or ODOO_UPSTREAM
+        return None, f"no Odoo 19 found, and preparing one from {repo} failed: {error}"
     found = _probe(ODOO_HOME / "venv" / "bin" / "python")
     if not found:
         return None, "var/odoo was prepared but does not import Odoo 19"
