@@ -624,8 +624,11 @@ def odoo_with_base_db(command, packages=("postgresql",)):
         ensure_system_packages(packages, f"make {command}")
     except MissingSystemPackages as error:
         sys.exit(str(error))
-    log(f"Odoo 19 from {odoo.origin}")
     python = test_python(odoo)
+    if Path(sys.prefix).resolve() != (VAR / "venv").resolve():
+        # The command's own tools (requests, websocket-client) are var/venv's.
+        os.execv(python, [str(python), *sys.argv])
+    log(f"Odoo 19 from {odoo.origin}")
     pg = PgCluster()
     pg.ensure_running()
     conf = write_odoo_conf(VAR / "odoo-base.conf", pg, addons_path(odoo.package))
