@@ -1,19 +1,15 @@
 """The module installs and uninstalls cleanly on a fresh Odoo 19 database.
 
-A plain pytest test (collected by pytest-odoo, not imported by Odoo's own test
-loader): it runs Odoo in subprocesses against a database copied from the tier's
+It runs Odoo in subprocesses against a database copied from the tier's
 base database (point_of_sale only), so the install is the module's first.
 """
 
 import os
 import subprocess
 import sys
-from pathlib import Path
 
-import pytest
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tools"))
 import devenv
+import pytest
 
 DB = f"{devenv.MODULE}_lifecycle"
 

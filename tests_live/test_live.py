@@ -2,26 +2,21 @@
 workers and a cron worker (see tools/chaos.py; `make chaos` is the full size),
 and a notification racing the POS's poll for the attempt's row lock.
 
-Plain pytest tests (collected by pytest-odoo, not imported by Odoo's own test
-loader): Odoo and the emulator run as subprocesses on a copy of the tier's
+Odoo and the emulator run as subprocesses on a copy of the tier's
 base database, where transactions really run side by side.
 """
 
 import contextlib
 import json
-import sys
 import threading
 import time
-from pathlib import Path
 
-import psycopg2
-import requests
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tools"))
 import bench
 import chaos
 import devenv
 import live
+import psycopg2
+import requests
 
 
 def test_chaos_and_fuzz_keep_the_books():
