@@ -23,16 +23,6 @@ CANCELED = "canceled"
 REFUNDED = "refunded"
 PARTIALLY_REFUNDED = "partially_refunded"
 UNKNOWN = "unknown"
-STATUSES = (
-    PENDING,
-    PAID,
-    REJECTED,
-    EXPIRED,
-    CANCELED,
-    REFUNDED,
-    PARTIALLY_REFUNDED,
-    UNKNOWN,
-)
 # States in which the customer's money has reached the seller (refunds aside).
 MONEY_RECEIVED = frozenset({PAID, PARTIALLY_REFUNDED, REFUNDED})
 MODES = ("static", "dynamic", "hybrid")
@@ -103,7 +93,7 @@ class QrOrderRequest:
 class QrOrderState:
     """An order as re-read from Mercado Pago, in one vocabulary for both APIs.
 
-    ``status`` is one of STATUSES. "paid" and "partially_refunded" both mean the
+    ``status`` is one of the names above. "paid" and "partially_refunded" both mean the
     money arrived (see ``money_received``); the caller still compares
     ``paid_amount``/``currency`` with what it asked before accepting the payment.
     """

@@ -16,8 +16,9 @@ from odoo.exceptions import UserError
 from odoo.tools import SQL
 
 from ..mercado_pago.errors import MercadoPagoError
+from ..mercado_pago.instore_v2 import InstoreV2Client
 from ..mercado_pago.money import from_minor_units, quantize, to_minor_units
-from ..mercado_pago.orders import qr_orders_client
+from ..mercado_pago.orders_api import OrdersApiClient
 from ..mercado_pago.transitions import MONEY, REREAD, check, decide
 
 _logger = logging.getLogger(__name__)
@@ -256,9 +257,8 @@ class MercadoPagoQrAttempt(models.Model):
 
     def _client(self):
         account = self.account_id
-        return qr_orders_client(
-            self.api_mode, account._mp_session(), account.mp_user_id
-        )
+        client = OrdersApiClient if self.api_mode == "orders" else InstoreV2Client
+        return client(account._mp_session(), account.mp_user_id)
 
     def _lock(self, wait_seconds=2):
         """Row lock for the one writer, tried again for up to `wait_seconds`;

@@ -25,7 +25,7 @@ from ..mercado_pago.money import (
     currency_decimals,
     quantize,
 )
-from ..mercado_pago.orders import QrOrderRequest
+from ..mercado_pago.order_types import QrOrderRequest
 from ..mercado_pago.references import make_external_reference
 from ..mercado_pago.transitions import OPEN
 from .mercado_pago_qr_attempt import _number

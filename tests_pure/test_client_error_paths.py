@@ -7,8 +7,10 @@ from client_fixtures import USER_ID, Reply
 
 from mercado_pago.catalog import CatalogClient
 from mercado_pago.errors import AuthenticationError, ValidationError
+from mercado_pago.instore_v2 import InstoreV2Client
 from mercado_pago.money import ItemLine
-from mercado_pago.orders import InstoreV2Client, OrdersApiClient, QrOrderRequest
+from mercado_pago.order_types import QrOrderRequest
+from mercado_pago.orders_api import OrdersApiClient
 from mercado_pago.payments import PaymentsClient
 
 REF = "ODOO-POS1-000042-a1b2"

@@ -14,8 +14,10 @@ from client_fixtures import USER_ID, IdempotentCreates, Reply
 
 from mercado_pago.catalog import CatalogClient, pos_payload
 from mercado_pago.errors import UnavailableError
+from mercado_pago.instore_v2 import InstoreV2Client
 from mercado_pago.money import ItemLine
-from mercado_pago.orders import InstoreV2Client, OrdersApiClient, QrOrderRequest
+from mercado_pago.order_types import QrOrderRequest
+from mercado_pago.orders_api import OrdersApiClient
 
 REF = "ODOO-POS1-000042-a1b2"
 LOST = 0.6  # longer than the sessions' read timeout below

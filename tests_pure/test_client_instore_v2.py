@@ -8,8 +8,9 @@ import pytest
 from client_fixtures import USER_ID, Reply
 
 from mercado_pago.errors import NotFoundError, UnavailableError, ValidationError
+from mercado_pago.instore_v2 import InstoreV2Client
 from mercado_pago.money import ItemLine
-from mercado_pago.orders import InstoreV2Client, QrOrderRequest
+from mercado_pago.order_types import QrOrderRequest
 from mercado_pago.payments import PaymentsClient
 
 REF = "ODOO-POS1-000042-a1b2"

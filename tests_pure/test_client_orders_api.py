@@ -15,16 +15,13 @@ from mercado_pago.errors import (
     ValidationError,
 )
 from mercado_pago.money import ItemLine
-from mercado_pago.order_types import iso_duration, refund_status
-from mercado_pago.orders import (
-    InstoreV2Client,
-    OrdersApiClient,
+from mercado_pago.order_types import (
     QrOrderRequest,
-    QrOrdersApi,
     QrOrderState,
-    qr_orders_client,
+    iso_duration,
+    refund_status,
 )
-from mercado_pago.orders_api import state_from_order
+from mercado_pago.orders_api import OrdersApiClient, state_from_order
 
 ORDER_ID = "ORD01K371WBFDS4MD9JG0K8ZMECBE"
 PAY_ID = "PAY01K371WBFDS4MD9JG0KCV6PRKQ"
@@ -502,17 +499,6 @@ def test_refund_outage_is_unknown_outcome(mp_server):
 
 
 # -- interface ---------------------------------------------------------------
-
-
-def test_factory_and_protocol(mp_server):
-    session = mp_server.session()
-    orders = qr_orders_client("orders", session, USER_ID)
-    legacy = qr_orders_client("v2", session, USER_ID)
-    assert isinstance(orders, OrdersApiClient) and orders.api == "orders"
-    assert isinstance(legacy, InstoreV2Client) and legacy.api == "v2"
-    assert isinstance(orders, QrOrdersApi) and isinstance(legacy, QrOrdersApi)
-    with pytest.raises(ValueError):
-        qr_orders_client("v3", session, USER_ID)
 
 
 def test_helpers():

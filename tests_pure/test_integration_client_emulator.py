@@ -28,18 +28,15 @@ from mercado_pago.errors import (
     ValidationError,
 )
 from mercado_pago.http import MercadoPagoSession
+from mercado_pago.instore_v2 import InstoreV2Client
 from mercado_pago.money import SITES, ItemLine, build_items, quantize
 from mercado_pago.notifications import (
     InvalidSignature,
     parse_notification,
     verify_signature,
 )
-from mercado_pago.orders import (
-    InstoreV2Client,
-    OrdersApiClient,
-    QrOrderRequest,
-    qr_orders_client,
-)
+from mercado_pago.order_types import QrOrderRequest
+from mercado_pago.orders_api import OrdersApiClient
 from mercado_pago.payments import PaymentsClient
 from mercado_pago.references import (
     make_external_reference,
@@ -356,7 +353,7 @@ def test_orders_api_paid(emu, site):
     emu.config(strict_item_sums=True)  # ⚠ doc §5.1: items adding up to the total
     shop = Shop(emu, site)
     total, _ = AMOUNTS[site]
-    client = qr_orders_client("orders", shop.session, shop.user_id)
+    client = OrdersApiClient(shop.session, shop.user_id)
     half = quantize(total / 2, shop.currency)
     lines = [
         ItemLine("Pasta", D(2), half / 2, code="KS955RUR"),
@@ -717,7 +714,7 @@ def test_v2_paid(emu, site):
     emu.config(strict_item_sums=True)
     shop = Shop(emu, site)
     total, _ = AMOUNTS[site]
-    client = qr_orders_client("v2", shop.session, shop.user_id)
+    client = InstoreV2Client(shop.session, shop.user_id)
     req = shop.request(
         total,
         items=[ItemLine("Pasta", D(3), total / 3), ItemLine("Promo", D(1), D(-1))],
