@@ -207,25 +207,13 @@ class CatalogClient:
 
     def create_store_or_find(self, user_id, payload):
         """Create the store unless one with the same external_id exists."""
-        external_id = payload.get("external_id")
-        check_store_external_id(external_id, strict=False)
-        existing = self.find_store_by_external_id(user_id, external_id)
-        if existing is not None:
-            return existing
-        try:
-            return self.create_store(user_id, payload)
-        except MercadoPagoError as error:
-            if not _maybe_exists(error):
-                raise
-            _logger.info(
-                "Store %s: create failed (%s); looking it up by external id",
-                external_id,
-                error,
-            )
-            found = self.find_store_by_external_id(user_id, external_id)
-            if found is None:
-                raise
-            return found
+        external_id = check_store_external_id(payload.get("external_id"), strict=False)
+        return _create_or_find(
+            "Store",
+            external_id,
+            lambda: self.find_store_by_external_id(user_id, external_id),
+            lambda: self.create_store(user_id, payload),
+        )
 
     # -- cashboxes (POS) ------------------------------------------------------
 
@@ -267,28 +255,37 @@ class CatalogClient:
 
     def create_pos_or_find(self, payload):
         """Create the cashbox unless one with the same external_id exists."""
-        external_id = payload.get("external_id")
-        check_pos_external_id(external_id)
-        existing = self.find_pos_by_external_id(external_id)
-        if existing is not None:
-            return existing
-        try:
-            return self.create_pos(payload)
-        except MercadoPagoError as error:
-            if not _maybe_exists(error):
-                raise
-            _logger.info(
-                "Cashbox %s: create failed (%s); looking it up by external id",
-                external_id,
-                error,
-            )
-            found = self.find_pos_by_external_id(external_id)
-            if found is None:
-                raise
-            return found
+        external_id = check_pos_external_id(payload.get("external_id"))
+        return _create_or_find(
+            "Cashbox",
+            external_id,
+            lambda: self.find_pos_by_external_id(external_id),
+            lambda: self.create_pos(payload),
+        )
 
     def _paginate(self, path, params):
         return paginate(self.session, path, params)
+
+
+def _create_or_find(what, external_id, find, create):
+    existing = find()
+    if existing is not None:
+        return existing
+    try:
+        return create()
+    except MercadoPagoError as error:
+        if not _maybe_exists(error):
+            raise
+        _logger.info(
+            "%s %s: create failed (%s); looking it up by external id",
+            what,
+            external_id,
+            error,
+        )
+        found = find()
+        if found is None:
+            raise
+        return found
 
 
 def _maybe_exists(error):
