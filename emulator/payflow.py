@@ -469,7 +469,9 @@ class Engine:
                 self.state.dirty = True
 
     # --- ledger -----------------------------------------------------------------------
-    def _ledger(self, account, kind, gross, fee, payment, refund=None) -> None:
+    def _ledger(self, account, kind, gross, fee, payment, refund=None, source=None):
+        """One movement of the account's balance. ``source``: the id of a
+        movement that is no payment's (a payout)."""
         site = self.site_of(account)
         self.data["ledger"].append(
             {
@@ -479,10 +481,11 @@ class Engine:
                 "site_id": site.site_id,
                 "currency": site.currency,
                 "kind": kind,
-                "payment_id": payment["id"],
+                "payment_id": payment["id"] if payment else None,
+                "source_id": source or payment["id"],
                 "refund_id": refund["id"] if refund else None,
-                "order_id": payment.get("order_id"),
-                "merchant_order_id": payment.get("mo_id"),
+                "order_id": payment.get("order_id") if payment else None,
+                "merchant_order_id": payment.get("mo_id") if payment else None,
                 "gross": fmt(gross, site.decimals),
                 "fee": fmt(fee, site.decimals),
                 "net": fmt(gross - fee, site.decimals),
@@ -512,7 +515,8 @@ class Engine:
             )
             for field in ("gross", "fee", "net"):
                 t[field] += D(e[field])
-            t["payments" if e["kind"] == "payment" else "refunds"] += 1
+            if e["kind"] in ("payment", "refund"):
+                t[e["kind"] + "s"] += 1
         out = []
         for t in totals.values():
             dec = SITES[t["site_id"]].decimals

@@ -21,6 +21,7 @@ from . import (  # noqa: F401 - importing registers the routes
     instore_v2,
     orders_api,
     payments_api,
+    reports,
 )
 from .errors import ApiError, error_body
 from .faults import Faults

@@ -31,6 +31,8 @@ FIRST_IDS = {
     "refund": 3100000000,
     "notification": 12000000000,
     "application": 5830000000000000,
+    "payout": 61000000000,
+    "report": 99336983000,
 }
 
 
@@ -72,6 +74,7 @@ def empty_data() -> dict:
         "payments": {},
         "idempotency": {},
         "ledger": [],
+        "release_reports": {},  # user id -> {"config", "tasks", "files"}
     }
 
 

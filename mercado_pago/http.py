@@ -179,10 +179,12 @@ class MercadoPagoSession:
         idempotency_key=None,
         idempotent=False,
         expect=(200, 201, 204),
+        raw=False,
     ):
         """Send one logical call, retrying per the module policy.
 
-        Returns the decoded JSON (dict or list), or None for 204/empty bodies.
+        Returns the decoded JSON (dict or list), or None for 204/empty bodies;
+        with ``raw``, the body's bytes (a report file).
         """
         method = method.upper()
         if not path.startswith("/"):
@@ -192,7 +194,7 @@ class MercadoPagoSession:
         retryable = (
             method in IDEMPOTENT_METHODS or idempotent or idempotency_key is not None
         )
-        headers = {}
+        headers = {"Accept": "*/*"} if raw else {}
         if idempotency_key is not None:
             headers["X-Idempotency-Key"] = idempotency_key
         if json is not None:
@@ -352,6 +354,8 @@ class MercadoPagoSession:
             "Mercado Pago %s %s attempt %d -> %d", method, path, attempt, status
         )
         if status in expect:
+            if headers.get("Accept") == "*/*":
+                return response.content
             return self._decode(response, context, is_write)
         body = _safe_json(response)
         # 423 Locked (the SDKs' "retryable": the key's first request still
