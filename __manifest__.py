@@ -21,6 +21,7 @@
         "views/mercado_pago_qr_cashbox_views.xml",
         "views/pos_payment_method_views.xml",
         "views/mercado_pago_qr_attempt_views.xml",
+        "views/mercado_pago_qr_release_views.xml",
         "views/menus.xml",
     ],
     "assets": {

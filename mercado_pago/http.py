@@ -354,9 +354,7 @@ class MercadoPagoSession:
             "Mercado Pago %s %s attempt %d -> %d", method, path, attempt, status
         )
         if status in expect:
-            if headers.get("Accept") == "*/*":
-                return response.content
-            return self._decode(response, context, is_write)
+            return self._decode(response, context, is_write, headers)
         body = _safe_json(response)
         # 423 Locked (the SDKs' "retryable": the key's first request still
         # runs), or a 409 resource_locked (sdk-python MPOrderErrors): that
@@ -411,7 +409,9 @@ class MercadoPagoSession:
             **context,
         )
 
-    def _decode(self, response, context, is_write):
+    def _decode(self, response, context, is_write, headers):
+        if headers.get("Accept") == "*/*":  # a file, as it came
+            return response.content
         if response.status_code == 204 or not response.content.strip():
             return None
         try:

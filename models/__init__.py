@@ -15,3 +15,5 @@ from . import mercado_pago_qr_refund
 from . import mercado_pago_qr_refund_wizard
 from . import pos_session
 from . import mercado_pago_qr_register_wizard
+from . import mercado_pago_qr_release_line
+from . import mercado_pago_qr_release_report

@@ -8,3 +8,4 @@ from . import test_hardening_webhook
 from . import test_hardening_ops
 from . import test_hardening_money
 from . import test_guard_rpc
+from . import test_release_report

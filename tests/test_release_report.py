@@ -1,0 +1,206 @@
+"""The accountant's released money report, imported from the emulator.
+
+The report's calls, columns and row kinds follow Mercado Pago's published
+guide (docs/mercado-pago-api.md §12; mercadopago/devsite-docs
+guides/additional-content/reports/released-money/api.en.md and glossary.en.md).
+"""
+
+import base64
+import uuid
+from datetime import timedelta
+
+import requests
+
+from odoo import fields
+from odoo.exceptions import AccessError, UserError
+from odoo.tests import tagged
+from odoo.tools import mute_logger
+
+from .common import MercadoPagoQrFlowCommon
+from .test_after_sale import QUIET
+
+
+class ReleaseReportCases:
+    def _paid(self, amount):
+        attempt, _result = self.start(amount)
+        self.pay()
+        self.wait_notifications()
+        self.assertEqual(self.status(attempt)["state"], "paid")
+        return attempt
+
+    def _sold_elsewhere(self, amount):
+        """A QR payment of the same cashbox that Odoo never asked for."""
+        order = {
+            "type": "qr",
+            "external_reference": f"elsewhere-{uuid.uuid4().hex[:8]}",
+            "total_amount": amount,
+            "config": {"qr": {"external_pos_id": self.cashbox.external_id}},
+            "transactions": {"payments": [{"amount": amount}]},
+        }
+        response = self.mp_post("/v1/orders", order)
+        self.pay()
+        # Odoo answers its notification: not one of its sales.
+        self.wait_notifications()
+        return response
+
+    def mp_post(self, path, body):
+        response = requests.post(
+            f"{self.emulator.url}{path}",
+            json=body,
+            headers={
+                "Authorization": f"Bearer {self.remote['access_token']}",
+                "X-Idempotency-Key": str(uuid.uuid4()),
+            },
+            timeout=10,
+        )
+        response.raise_for_status()
+        return response.json()
+
+    def _month(self):
+        """Three sales, a partial refund, a chargeback, a sale from another
+        channel and a payout to the bank."""
+        sales = [self._paid(a) for a in ("100.00", "50.00", "30.00")]
+        self.refund(sales[1], 20.0)
+        self.run_cron()  # the fees
+        charged_back = sales[2]
+        number = charged_back.operation_number or charged_back.mp_payment_id
+        self.admin("POST", f"/payments/{number}/chargeback")
+        self._sold_elsewhere("7.00")
+        self.admin(
+            "POST", f"/accounts/{self.remote['user_id']}/payouts", json={"amount": "60"}
+        )
+        return sales
+
+    def _report(self, **vals):
+        today = fields.Date.today()
+        return self.env["mercado.pago.qr.release.report"].create(
+            {
+                "account_id": self.mp_account.id,
+                "date_from": today - timedelta(days=1),
+                "date_to": today + timedelta(days=1),
+                **vals,
+            }
+        )
+
+    @mute_logger(*QUIET)
+    def test_a_month_is_explained_row_by_row(self):
+        sales = self._month()
+        report = self._report()
+        report.action_import()
+        self.assertEqual(report.state, "imported", report.message)
+        lines = report.line_ids
+        by_state = {}
+        for line in lines:
+            by_state.setdefault(line.match_state, []).append(line.description)
+        self.assertEqual(
+            {k: sorted(v) for k, v in by_state.items()},
+            {
+                "matched": ["payment", "payment", "payment", "refund"],
+                "held": ["chargeback"],
+                "not_in_odoo": ["payment"],
+                "payout": ["payout"],
+            },
+        )
+        payments = lines.filtered(lambda x: x.match_state == "matched")
+        self.assertEqual(set(payments.attempt_id.ids), {sale.id for sale in sales})
+        refund_line = payments.filtered(lambda x: x.description == "refund")
+        self.assertEqual(refund_line.refund_id, sales[1].refund_ids)
+        self.assertEqual(report.unexplained, 1)
+        self.assertEqual(report.unreleased_count, 0)
+        # The report's own balance proof: opening plus every movement.
+        self.assertAlmostEqual(
+            report.opening + sum(lines.mapped("credit")) - sum(lines.mapped("debit")),
+            report.closing,
+            places=2,
+        )
+        self.assertAlmostEqual(report.payouts, -60.0, places=2)
+        elsewhere = lines.filtered(lambda x: x.match_state == "not_in_odoo")
+        self.assertAlmostEqual(
+            report.released,
+            sum(sale.net for sale in sales) + elsewhere.credit,
+            places=2,
+        )
+
+    @mute_logger(*QUIET)
+    def test_importing_twice_changes_nothing(self):
+        self._month()
+        report = self._report()
+        report.action_import()
+        before = report.line_ids.read(["key", "match_state", "attempt_id"])
+        report.action_import()
+        self.assertEqual(
+            report.line_ids.read(["key", "match_state", "attempt_id"]), before
+        )
+        self.assertIn("0 new", report.message)
+        # The same rows from a file of an overlapping period: nothing new.
+        data = self.mp_get_raw(report)
+        other = self._report(
+            date_to=fields.Date.today() + timedelta(days=2),
+            file=base64.b64encode(data),
+            file_name="release.csv",
+        )
+        other.action_import()
+        self.assertEqual(other.state, "imported")
+        self.assertFalse(other.line_ids)
+        self.assertEqual(
+            self.env["mercado.pago.qr.release.line"].search_count(
+                [("account_id", "=", self.mp_account.id)]
+            ),
+            len(before),
+        )
+
+    def mp_get_raw(self, report):
+        name = report.file_name
+        response = requests.get(
+            f"{self.emulator.url}/v1/account/release_report/{name}",
+            headers={"Authorization": f"Bearer {self.remote['access_token']}"},
+            timeout=10,
+        )
+        response.raise_for_status()
+        return response.content
+
+    def test_a_foreign_or_malformed_file_imports_nothing(self):
+        for data, reason in (
+            (b"name,amount\nBob,1\n", "columns DATE, RECORD_TYPE"),
+            (
+                (
+                    b"DATE,RECORD_TYPE,NET_CREDIT_AMOUNT,NET_DEBIT_AMOUNT\n"
+                    b"2026-01-01T00:00:00.000-04:00,release,abc,0\n"
+                ),
+                "Line 2",
+            ),
+            (b"\x89PNG\r\n\x1a\n\xff\xfe", "UTF-8"),
+        ):
+            report = self._report(file=base64.b64encode(data), file_name="x.csv")
+            with self.assertRaisesRegex(UserError, reason):
+                report.action_import()
+            self.assertEqual(report.state, "draft")
+            self.assertFalse(report.line_ids)
+            report.unlink()
+
+    def test_who_may_import(self):
+        report = self._report()
+        with self.assertRaises(AccessError):
+            report.with_user(self.pos_user).action_import()
+        outsider = self.make_outsider("release_outsider")
+        with self.assertRaises(AccessError):
+            report.with_user(outsider).read(["state"])
+        accountant = self.env["res.users"].create(
+            {
+                "name": "Accountant",
+                "login": "release_accountant",
+                "group_ids": [(6, 0, [self.env.ref("account.group_account_user").id])],
+            }
+        )
+        report.with_user(accountant).action_import()
+        self.assertEqual(report.state, "imported")
+
+
+@tagged("post_install", "-at_install")
+class TestReleaseReportOrdersApi(ReleaseReportCases, MercadoPagoQrFlowCommon):
+    api_mode = "orders"
+
+
+@tagged("post_install", "-at_install")
+class TestReleaseReportInstoreV2(ReleaseReportCases, MercadoPagoQrFlowCommon):
+    api_mode = "v2"
