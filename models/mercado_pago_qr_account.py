@@ -109,6 +109,21 @@ class MercadoPagoQrAccount(models.Model):
         check_company=True,
         domain="[('account_type', 'in', ('expense', 'expense_direct_cost'))]",
     )
+    payout_journal_id = fields.Many2one(
+        "account.journal",
+        string="Payouts arrive in",
+        check_company=True,
+        domain="[('type', '=', 'bank')]",
+        help="The bank journal where Mercado Pago's payouts arrive: the payouts of "
+        "the released money report are matched to its statement lines.",
+    )
+    adjustment_account_id = fields.Many2one(
+        "account.account",
+        string="Chargebacks and adjustments account",
+        check_company=True,
+        help="The counterpart proposed for what the released money report moves "
+        "that Odoo did not record: chargebacks, disputes, adjustments.",
+    )
     site_id = fields.Selection(
         _site_selection,
         help="Mercado Pago site (country) of the account, read by Test connection.",

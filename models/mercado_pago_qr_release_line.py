@@ -1,7 +1,10 @@
 """One row of Mercado Pago's released money report, matched to what Odoo
 recorded: the QR payment or refund it releases, or flagged for the accountant."""
 
-from odoo import api, fields, models
+from datetime import timedelta
+
+from odoo import Command, api, fields, models
+from odoo.exceptions import UserError
 
 from ..mercado_pago.money import from_minor_units
 from ..mercado_pago.transitions import MONEY
@@ -10,6 +13,8 @@ PAYOUTS = ("payout", "withdrawal")
 # Money held or taken back over a payment: a chargeback, a dispute and what
 # Mercado Pago reserves for them (the "reserve-" rows).
 HOLDS = ("chargeback", "dispute", "mediation", "mediation_cancel")
+# A payout reaches the bank on its day or a few days later.
+PAYOUT_DAYS = 5
 
 
 class MercadoPagoQrReleaseLine(models.Model):
@@ -62,6 +67,20 @@ class MercadoPagoQrReleaseLine(models.Model):
         index=True,
     )
     difference = fields.Char(readonly=True)
+    statement_line_id = fields.Many2one(
+        "account.bank.statement.line",
+        string="Bank statement line",
+        readonly=True,
+        index="btree_not_null",
+    )
+    move_id = fields.Many2one("account.move", string="Proposed entry", readonly=True)
+    explained = fields.Boolean(
+        compute="_compute_explained",
+        store=True,
+        index=True,
+        help="Matched to a payment or refund, to a bank statement line, or "
+        "explained by a posted entry.",
+    )
 
     _key_unique = models.Constraint(
         "unique(account_id, key)", "A report row is imported once per account."
@@ -73,6 +92,185 @@ class MercadoPagoQrReleaseLine(models.Model):
         for line in self:
             for name in ("credit", "debit", "gross", "fee"):
                 line[name] = float(from_minor_units(line[f"{name}_minor"], code))
+
+    @api.depends("match_state", "statement_line_id", "move_id.state")
+    def _compute_explained(self):
+        for line in self:
+            line.explained = (
+                line.match_state == "matched"
+                or (line.match_state == "payout" and bool(line.statement_line_id))
+                or line.move_id.state == "posted"
+            )
+
+    def _match_payouts(self):
+        """Each payout to a statement line of the payout journal: same amount,
+        on its day or up to PAYOUT_DAYS later, the nearest first."""
+        # sudo: statement lines are read for the match only; the caller may
+        # import reports.
+        StatementLine = self.env["account.bank.statement.line"].sudo()
+        for line in self.filtered(
+            lambda x: x.match_state == "payout" and not x.statement_line_id
+        ):
+            journal = line.account_id.payout_journal_id
+            if not journal:
+                continue
+            taken = self.search(
+                [
+                    ("account_id", "=", line.account_id.id),
+                    ("statement_line_id", "!=", False),
+                ]
+            ).statement_line_id
+            day = line.date.date()
+            candidates = StatementLine.search(
+                [
+                    ("journal_id", "=", journal.id),
+                    ("amount", "=", line.debit),
+                    ("date", ">=", day - timedelta(days=1)),
+                    ("date", "<=", day + timedelta(days=PAYOUT_DAYS)),
+                    ("id", "not in", taken.ids),
+                ]
+            )
+            if candidates:
+                line.statement_line_id = min(
+                    candidates, key=lambda s, d=day: (abs((s.date - d).days), s.id)
+                )
+
+    def _outstanding(self):
+        """The outstanding account the POS sessions posted the account's QR
+        payments to, and its open items, oldest first."""
+        account = self.account_id
+        # sudo: payment methods and journal items are read to propose entries
+        # the accountant confirms.
+        methods = (
+            self.env["pos.payment.method"]
+            .sudo()
+            .search([("mp_qr_account_id", "=", account.id)])
+        )
+        company = account.company_id.sudo()
+        # The POS's own fallback when a method names no outstanding account.
+        default = (
+            self.env["account.chart.template"]
+            .with_company(company)
+            .ref("account_journal_payment_debit_account_id", raise_if_not_found=False)
+        )
+        accounts = (
+            methods.outstanding_account_id
+            | methods.journal_id.inbound_payment_method_line_ids.payment_account_id
+            | (default or company.transfer_account_id)
+        )
+        if not methods or not accounts:
+            raise UserError(
+                self.env._(
+                    "No Point of Sale payment method uses the Mercado Pago account "
+                    "%(account)s: there is no outstanding account to clear.",
+                    account=account.name,
+                )
+            )
+        items = (
+            self.env["account.move.line"]
+            .sudo()
+            .search(
+                [
+                    ("account_id", "in", accounts.ids),
+                    ("journal_id", "in", methods.journal_id.ids),
+                    ("company_id", "=", account.company_id.id),
+                    ("parent_state", "=", "posted"),
+                    ("reconciled", "=", False),
+                ],
+                order="date, id",
+            )
+        )
+        return (items.account_id[:1] or accounts[:1]), methods.journal_id[:1], items
+
+    def action_reconcile_payout(self):
+        """Clear the outstanding account with the payout's bank statement line."""
+        self.check_access("write")
+        for line in self:
+            statement_line = line.statement_line_id
+            if line.match_state != "payout" or not statement_line:
+                raise UserError(
+                    self.env._(
+                        "Only a payout found in the bank statement is reconciled."
+                    )
+                )
+            if not statement_line.is_reconciled:
+                line._reconcile_statement_line(statement_line.sudo())
+        return True
+
+    def _reconcile_statement_line(self, statement_line):
+        outstanding, _journal, items = self._outstanding()
+        _liquidity, suspense, _other = statement_line._seek_for_lines()
+        move = statement_line.move_id
+        move.button_draft()
+        move.with_context(skip_account_move_synchronization=True).write(
+            {"line_ids": [Command.update(suspense.id, {"account_id": outstanding.id})]}
+        )
+        move.action_post()
+        # Oldest first, debits and credits alike (the fees the sessions posted):
+        # what the payout does not cover stays open for the next one.
+        (suspense | items.filtered(lambda x: x.account_id == outstanding)).reconcile()
+
+    def action_propose_entry(self):
+        """A draft entry for what Odoo did not record (a chargeback, a
+        dispute, an adjustment), for the accountant to check and post."""
+        self.check_access("write")
+        moves = self.env["account.move"]
+        for line in self.filtered(
+            lambda x: x.match_state in ("held", "not_in_odoo", "differs")
+        ):
+            moves |= line.move_id or line._proposed_entry()
+        return {
+            "type": "ir.actions.act_window",
+            "name": self.env._("Proposed entries"),
+            "res_model": "account.move",
+            "view_mode": "list,form",
+            "domain": [("id", "in", moves.ids)],
+        }
+
+    def _proposed_entry(self):
+        counterpart = self.account_id.adjustment_account_id
+        if not counterpart:
+            raise UserError(
+                self.env._(
+                    "Set the chargebacks and adjustments account of the Mercado "
+                    "Pago account %(account)s first.",
+                    account=self.account_id.name,
+                )
+            )
+        outstanding, journal, _items = self._outstanding()
+        amount = abs(self.credit - self.debit)
+        into, out_of = (
+            (outstanding, counterpart) if self.credit else (counterpart, outstanding)
+        )
+        label = self.env._(
+            "Mercado Pago %(what)s %(operation)s",
+            what=self.description,
+            operation=self.source_id or "",
+        )
+        # sudo: a POS manager without accounting rights may propose; the
+        # entry stays a draft for an accountant.
+        self.move_id = (
+            self.env["account.move"]
+            .sudo()
+            .create(
+                {
+                    "move_type": "entry",
+                    "journal_id": journal.id,
+                    "company_id": self.company_id.id,
+                    "date": self.date.date(),
+                    "ref": label,
+                    "line_ids": [
+                        Command.create(
+                            {"name": label, "account_id": into.id, "debit": amount}
+                        ),
+                        Command.create(
+                            {"name": label, "account_id": out_of.id, "credit": amount}
+                        ),
+                    ],
+                }
+            )
+        )
+        return self.move_id
 
     def _rematch(self):
         """Look again, once Odoo recorded what was missing."""

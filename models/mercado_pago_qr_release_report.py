@@ -70,8 +70,8 @@ class MercadoPagoQrReleaseReport(models.Model):
     other = fields.Monetary(string="Other movements", compute="_compute_summary")
     unexplained = fields.Integer(
         compute="_compute_summary",
-        help="Rows in Mercado Pago but not in Odoo, or released with another "
-        "amount or fee than Odoo recorded.",
+        help="Rows not matched to a payment or refund, nor to a bank statement "
+        "line, nor explained by a posted entry.",
     )
     unreleased_count = fields.Integer(
         string="Paid in Odoo, not released",
@@ -92,7 +92,12 @@ class MercadoPagoQrReleaseReport(models.Model):
                 f"{report.account_id.name}: {report.date_from} - {report.date_to}"
             )
 
-    @api.depends("line_ids.match_state", "line_ids.credit", "line_ids.debit")
+    @api.depends(
+        "line_ids.match_state",
+        "line_ids.credit",
+        "line_ids.debit",
+        "line_ids.explained",
+    )
     def _compute_summary(self):
         for report in self:
             lines = report.line_ids
@@ -109,9 +114,7 @@ class MercadoPagoQrReleaseReport(models.Model):
                 sums[name] += line.credit - line.debit
             for name in (*SUMMARY, "other"):
                 report[name] = sums[name]
-            report.unexplained = len(
-                lines.filtered(lambda x: x.match_state in ("not_in_odoo", "differs"))
-            )
+            report.unexplained = len(lines.filtered(lambda x: not x.explained))
             report.unreleased_count = len(report._unreleased())
 
     def _bounds(self):
@@ -152,6 +155,14 @@ class MercadoPagoQrReleaseReport(models.Model):
         self.check_access("write")
         for report in self.filtered(lambda r: r.state == "requested"):
             report._fetch()
+        return True
+
+    def action_rematch(self):
+        """Match every row again: Odoo may have recorded what was missing, or
+        the bank statement may have arrived since."""
+        self.check_access("write")
+        self.line_ids._rematch()
+        self.line_ids._match_payouts()
         return True
 
     def action_view_unreleased(self):
@@ -240,7 +251,7 @@ class MercadoPagoQrReleaseReport(models.Model):
         verdicts = Line._verdicts(self.account_id, new)
         Line.create(
             [dict(vals, **verdict) for vals, verdict in zip(new, verdicts, strict=True)]
-        )
+        )._match_payouts()
         net = sum((row.net for row in moves), opening)
         self.write(
             {
