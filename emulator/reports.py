@@ -1,7 +1,7 @@
 """The released money report ("reporte de liberaciones"), made from the ledger,
 and the movements only the seller's panel makes here: payouts and chargebacks.
 
-Sources: docs/mercado-pago-api.md §12. The report is made when it is asked for
+Sources: docs/mercado-pago-api.md §11. The report is made when it is asked for
 and is "processed" at the next read.
 """
 
@@ -19,7 +19,7 @@ from .web import Response, ok, route
 
 PATH = "/v1/account/release_report"
 A = "/emulator/v1"
-# The published sample file's header (§12.3), used when no columns are set.
+# The published sample file's header (§11.3), used when no columns are set.
 SAMPLE_COLUMNS = (
     "DATE",
     "SOURCE_ID",
@@ -199,7 +199,7 @@ def _render(app, account, dates, config) -> str:
             credit += D(row["NET_CREDIT_AMOUNT"])
             debit += D(row["NET_DEBIT_AMOUNT"])
     # ⚠ emulator: "the difference between the total net amount credited and
-    # the total net amount debited" (§12.2), credits and debits shown too.
+    # the total net amount debited" (§11.2), credits and debits shown too.
     rows.append(
         {
             **_balance_row("total", end, credit - debit, hours, site),

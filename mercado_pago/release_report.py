@@ -1,7 +1,7 @@
 """Mercado Pago's released money report ("reporte de liberaciones"): the calls
 that make and download it, and its CSV read into rows.
 
-Sources: docs/mercado-pago-api.md §12 (endpoints, columns, row types, the
+Sources: docs/mercado-pago-api.md §11 (endpoints, columns, row types, the
 published sample file).
 """
 
@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
 
-from .errors import NotFoundError
+from .errors import NotFoundError, ValidationError
 from .references import check_resource_id
 
 PATH = "/v1/account/release_report"
@@ -206,7 +206,9 @@ class ReleaseReportClient:
 
     def download(self, file_name):
         if not re.fullmatch(r"[A-Za-z0-9._-]{1,200}", file_name or ""):
-            raise ReportError(f"Not a report file name: {file_name!r}.")
+            raise ValidationError(
+                f"Not a report file name: {file_name!r}.", field="file_name"
+            )
         return self.session.request("GET", f"{PATH}/{file_name}", raw=True)
 
 

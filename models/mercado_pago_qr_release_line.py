@@ -4,7 +4,7 @@ recorded: the QR payment or refund it releases, or flagged for the accountant.""
 from datetime import timedelta
 
 from odoo import Command, api, fields, models
-from odoo.exceptions import UserError
+from odoo.exceptions import AccessError, UserError
 
 from ..mercado_pago.money import from_minor_units
 from ..mercado_pago.transitions import MONEY
@@ -183,8 +183,13 @@ class MercadoPagoQrReleaseLine(models.Model):
         return (items.account_id[:1] or accounts[:1]), methods.journal_id[:1], items
 
     def action_reconcile_payout(self):
-        """Clear the outstanding account with the payout's bank statement line."""
+        """Clear the outstanding account with the payout's bank statement line:
+        an accountant's act."""
         self.check_access("write")
+        if not self.env.user.has_group("account.group_account_user"):
+            raise AccessError(
+                self.env._("Only an accountant reconciles a payout with the bank.")
+            )
         for line in self:
             statement_line = line.statement_line_id
             if line.match_state != "payout" or not statement_line:

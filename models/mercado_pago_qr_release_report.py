@@ -10,6 +10,7 @@ from datetime import UTC, datetime, time
 from odoo import api, fields, models
 from odoo.exceptions import UserError
 
+from ..mercado_pago.errors import ValidationError as MpValidationError
 from ..mercado_pago.money import currency_decimals, to_minor_units
 from ..mercado_pago.release_report import (
     ReleaseReportClient,
@@ -228,7 +229,7 @@ class MercadoPagoQrReleaseReport(models.Model):
         try:
             currency_decimals(code)
             rows = parse_release_report(data)
-        except ReportError as error:
+        except (ReportError, MpValidationError) as error:
             raise UserError(
                 self.env._("This file cannot be imported: %(reason)s", reason=error)
             ) from None

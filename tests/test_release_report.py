@@ -1,7 +1,7 @@
 """The accountant's released money report, imported from the emulator.
 
 The report's calls, columns and row kinds follow Mercado Pago's published
-guide (docs/mercado-pago-api.md §12; mercadopago/devsite-docs
+guide (docs/mercado-pago-api.md §11; mercadopago/devsite-docs
 guides/additional-content/reports/released-money/api.en.md and glossary.en.md).
 """
 
@@ -267,6 +267,9 @@ class ReleaseReportCases(ReleaseReportHelpers):
         payout = report.line_ids.filtered(lambda x: x.match_state == "payout")
         self.assertEqual(payout.statement_line_id.amount, float(amount))
         self.assertEqual(report.unexplained, 0)
+        with self.assertRaises(AccessError):  # reconciling is an accountant's act
+            payout.with_user(self.pos_admin).action_reconcile_payout()
+        self.assertFalse(payout.statement_line_id.is_reconciled)
         payout.action_reconcile_payout()
         self.assertTrue(payout.statement_line_id.is_reconciled)
         # Gross in, fees out, the payout out: nothing left outstanding.

@@ -1,7 +1,7 @@
 """The released money report: the published file read by the client, and the
 emulator's report made from its ledger through the published calls.
 
-Sources (docs/mercado-pago-api.md §12):
+Sources (docs/mercado-pago-api.md §11):
 - the sample file and the calls: mercadopago/devsite-docs
   guides/additional-content/reports/released-money/api.en.md ("Generate
   report via API": config, POST /v1/account/release_report answering 202,

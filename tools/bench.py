@@ -214,6 +214,53 @@ def insert_attempts(python, conf, orders, due):
     odoo_shell(python, conf, BENCH_DB, script, "creating the attempts")
 
 
+RELEASE_IMPORT_SCRIPT = """
+import json, time
+from datetime import timedelta
+from odoo import fields
+env.cr.execute("UPDATE mercado_pago_qr_attempt SET state = 'paid', paid_minor = 1000, "
+               "paid_at = now() AT TIME ZONE 'UTC' "
+               "WHERE external_reference LIKE 'benchrel%%'")
+env.invalidate_all()
+account = env["mercado.pago.qr.account"].search([], limit=1)
+today = fields.Date.today()
+report = env["mercado.pago.qr.release.report"].create({
+    "account_id": account.id, "date_from": today - timedelta(days=1),
+    "date_to": today + timedelta(days=1)})
+env.cr.commit()
+started = time.perf_counter()
+report.action_import()
+env.cr.commit()
+seconds = time.perf_counter() - started
+lines = report.line_ids
+report.action_import()
+env.cr.commit()
+print("RESULT=" + json.dumps({
+    "seconds": seconds, "lines": len(lines),
+    "matched": len(lines.filtered(lambda x: x.match_state == "matched")),
+    "after_second_import": len(report.line_ids)}))
+"""
+
+
+def measure_release_import(python, conf, emu, till, rows):
+    """A released money report of `rows` movements, asked for through the API,
+    downloaded, read and matched in one import; then imported again."""
+    import requests
+
+    entries = requests.get(
+        f"{emu}/emulator/v1/ledger", params={"user_id": till["user_id"]}, timeout=30
+    ).json()["entries"]
+    orders = emulator_orders(
+        emu, till, "benchrel", max(0, rows - len(entries)), pay=True
+    )
+    if orders:
+        insert_attempts(python, conf, orders, "1 hour")
+    text = odoo_shell(
+        python, conf, BENCH_DB, RELEASE_IMPORT_SCRIPT, "importing the report"
+    )
+    return json.loads(text.split("RESULT=")[1].splitlines()[0])
+
+
 def measure_reconciliation(python, conf, emu, till, count):
     """`count` stale attempts, each with a real (replaced) order at Mercado
     Pago; the cron settles them while webhooks keep arriving."""
@@ -552,6 +599,9 @@ def main():
         stale = int(os.environ.get("BENCH_STALE", "10000"))
         log(f"measuring the reconciliation of {stale} stale attempts")
         recon, reads_max, waits = measure_reconciliation(python, conf, emu, till, stale)
+        rows = int(os.environ.get("BENCH_RELEASE_ROWS", "10000"))
+        log(f"measuring the import of a released money report of {rows} rows")
+        release = measure_release_import(python, conf, emu, till, rows)
     finally:
         stop(server, emulator)
     log("measuring the POS data load with and without the module")
@@ -665,6 +715,20 @@ def main():
             "ms",
             "< 1000 ms",
             max(waits or [0]) < 1000,
+        ),
+        figure(
+            f"released money report import ({release['lines']} rows)",
+            release["seconds"],
+            "s",
+            "< 30 s",
+            release["seconds"] < 30 and release["lines"] >= rows,
+        ),
+        figure(
+            "released money report: rows added by a second import",
+            release["after_second_import"] - release["lines"],
+            "n",
+            "= 0",
+            release["after_second_import"] == release["lines"],
         ),
     ]
     out = VAR / "bench" / "latest.json"

@@ -158,7 +158,32 @@ def backend_shots(browser, odoo_url, info):
     page.wait_for(".o_list_view .o_data_row")
     time.sleep(1)
     page.screenshot(SHOTS / "transactions.png")
+    page.goto(f"{odoo_url}/odoo/mercado.pago.qr.release.report/{release_report(info)}")
+    page.wait_for(".o_form_view .o_data_row")
+    time.sleep(1)
+    page.screenshot(SHOTS / "release_report.png")
     page.close()
+
+
+def release_report(info):
+    """The accountant's import of the day: the sale, and a payout of half of
+    it to the bank."""
+    import requests
+
+    odoo, emulator = info["odoo"], info["emulator"]
+    requests.post(
+        f"{emulator}/emulator/v1/accounts/{info['user_id']}/payouts",
+        json={"amount": "100"},
+        timeout=10,
+    ).raise_for_status()
+    today = time.strftime("%Y-%m-%d")
+    report = odoo.call(
+        "mercado.pago.qr.release.report",
+        "create",
+        {"account_id": info["account"], "date_from": today, "date_to": today},
+    )
+    odoo.call("mercado.pago.qr.release.report", "action_import", [report])
+    return report
 
 
 def check_server(odoo, info):
@@ -198,7 +223,15 @@ def check_site(site, shots):
         odoo.login()
         operation = check_server(odoo, info)
         if shots:
-            backend_shots(browser, odoo_url, info)
+            backend_shots(
+                browser,
+                odoo_url,
+                dict(
+                    info,
+                    odoo=odoo,
+                    emulator=urls["customer_page"].split("/emulator/")[0],
+                ),
+            )
             # The app page (static/description) shows two of them.
             for name in ("pos_waiting.png", "account_form.png"):
                 shutil.copy(SHOTS / name, DESCRIPTION / name)
