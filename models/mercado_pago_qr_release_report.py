@@ -275,8 +275,9 @@ class MercadoPagoQrReleaseReport(models.Model):
                     row.description,
                     row.source_id,
                     row.date.isoformat(),
-                    str(row.credit),
-                    str(row.debit),
+                    # Minor units: "10", "10.0" and "10.00" are one amount.
+                    str(to_minor_units(row.credit, code)),
+                    str(to_minor_units(row.debit, code)),
                 )
             )
             seen[identity] += 1
