@@ -3,6 +3,7 @@ called by JSON-RPC by a user who has no right to it, changes nothing."""
 
 import inspect
 
+from odoo import fields
 from odoo.tests import tagged
 from odoo.tests.common import JsonRpcException
 from odoo.tools import mute_logger
@@ -50,6 +51,12 @@ class TestEveryDoorIsGuarded(MercadoPagoQrFlowCommon):
         self.assertEqual(self.status(self.paid)["state"], "paid")
         self.order = self.sync_order("line-guard-paid", 12.50)
         self.waiting, _result = self.start("5.00", line_uuid="line-guard-waiting")
+        today = fields.Date.today()
+        report = self.env["mercado.pago.qr.release.report"].create(
+            {"account_id": self.mp_account.id, "date_from": today, "date_to": today}
+        )
+        report.action_import()
+        self.assertEqual(report.line_ids.attempt_id, self.paid)
         self.session_id = self.pos_session.id
         self.pos_session.sudo().state = "closed"
         self.ids = {
@@ -59,6 +66,8 @@ class TestEveryDoorIsGuarded(MercadoPagoQrFlowCommon):
             "mercado.pago.qr.cashbox": self.cashbox.ids,
             "mercado.pago.qr.attempt": self.paid.ids,
             "mercado.pago.qr.refund": [],
+            "mercado.pago.qr.release.report": report.ids,
+            "mercado.pago.qr.release.line": report.line_ids.ids,
             "pos.payment.method": self.qr_method.ids,
             "pos.config": self.main_pos_config.ids,
             "pos.session": [self.session_id],
