@@ -40,8 +40,8 @@ class MercadoPagoQrReleaseReport(models.Model):
     )
     company_id = fields.Many2one(related="account_id.company_id", store=True)
     currency_id = fields.Many2one(related="account_id.currency_id")
-    date_from = fields.Date(required=True)
-    date_to = fields.Date(required=True)
+    date_from = fields.Date(string="From", required=True)
+    date_to = fields.Date(string="To", required=True)
     file = fields.Binary(
         string="Report file",
         attachment=True,
