@@ -12,7 +12,7 @@ import io
 from datetime import timezone
 
 from .errors import ApiError
-from .money import ZERO, D, fmt
+from .money import ZERO, D, fmt, to_decimal
 from .sites import SITES
 from .state import iso, iso_offset, parse_iso
 from .web import Response, ok, route
@@ -276,9 +276,9 @@ def payout(app, req):
     if not account:
         raise ApiError(404, "not_found", "no such account")
     body = req.json()
-    amount = D(body.get("amount") or 0)
+    amount = to_decimal(body.get("amount") if isinstance(body, dict) else None)
     available = _balance(app, account["user_id"])
-    if amount is None or not ZERO < amount <= available:
+    if amount is None or not amount.is_finite() or not ZERO < amount <= available:
         raise ApiError(400, "bad_request", f"amount must be > 0 and <= {available}")
     payout_id = app.state.next_id("payout")
     app.engine._ledger(account, "payout", -amount, ZERO, None, source=payout_id)

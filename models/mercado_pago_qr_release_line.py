@@ -88,10 +88,12 @@ class MercadoPagoQrReleaseLine(models.Model):
 
     @api.depends("credit_minor", "debit_minor", "gross_minor", "fee_minor")
     def _compute_money(self):
-        code = self.account_id.currency_id.name
         for line in self:
+            code = line.account_id.currency_id.name
             for name in ("credit", "debit", "gross", "fee"):
-                line[name] = float(from_minor_units(line[f"{name}_minor"], code))
+                line[name] = (
+                    float(from_minor_units(line[f"{name}_minor"], code)) if code else 0
+                )
 
     @api.depends("match_state", "statement_line_id", "move_id.state")
     def _compute_explained(self):
@@ -243,9 +245,10 @@ class MercadoPagoQrReleaseLine(models.Model):
                 )
             )
         outstanding, journal, _items = self._outstanding()
-        amount = abs(self.credit - self.debit)
+        net_minor = self.credit_minor - self.debit_minor
+        amount = float(from_minor_units(abs(net_minor), self.currency_id.name))
         into, out_of = (
-            (outstanding, counterpart) if self.credit else (counterpart, outstanding)
+            (outstanding, counterpart) if net_minor > 0 else (counterpart, outstanding)
         )
         label = self.env._(
             "Mercado Pago %(what)s %(operation)s",

@@ -11,7 +11,11 @@ from odoo import api, fields, models
 from odoo.exceptions import UserError
 
 from ..mercado_pago.errors import ValidationError as MpValidationError
-from ..mercado_pago.money import currency_decimals, to_minor_units
+from ..mercado_pago.money import (
+    currency_decimals,
+    from_minor_units,
+    to_minor_units,
+)
 from ..mercado_pago.release_report import (
     ReleaseReportClient,
     ReportError,
@@ -62,6 +66,11 @@ class MercadoPagoQrReleaseReport(models.Model):
     task_id = fields.Char(string="Mercado Pago report task", readonly=True)
     message = fields.Char(readonly=True)
     line_ids = fields.One2many("mercado.pago.qr.release.line", "report_id")
+    # The period's rows, whichever import brought them (an overlapping period
+    # imported before brings them first).
+    period_line_ids = fields.Many2many(
+        "mercado.pago.qr.release.line", compute="_compute_period_line_ids"
+    )
     opening = fields.Monetary(string="Opening available balance", readonly=True)
     closing = fields.Monetary(string="Closing balance (report)", readonly=True)
     released = fields.Monetary(compute="_compute_summary")
@@ -76,7 +85,7 @@ class MercadoPagoQrReleaseReport(models.Model):
     )
     unreleased_count = fields.Integer(
         string="Paid in Odoo, not released",
-        compute="_compute_summary",
+        compute="_compute_unreleased_count",
         help="QR payments of the period that Odoo recorded and the report does "
         "not release.",
     )
@@ -93,30 +102,63 @@ class MercadoPagoQrReleaseReport(models.Model):
                 f"{report.account_id.name}: {report.date_from} - {report.date_to}"
             )
 
+    def _period_domain(self):
+        begin, end = self._bounds()
+        return [
+            ("account_id", "=", self.account_id.id),
+            ("date", ">=", begin),
+            ("date", "<=", end),
+        ]
+
+    @api.depends("account_id", "date_from", "date_to", "line_ids")
+    def _compute_period_line_ids(self):
+        Line = self.env["mercado.pago.qr.release.line"]
+        for report in self:
+            report.period_line_ids = (
+                Line.search(report._period_domain()) if report._bounded() else Line
+            )
+
     @api.depends(
+        "account_id",
+        "date_from",
+        "date_to",
         "line_ids.match_state",
-        "line_ids.credit",
-        "line_ids.debit",
         "line_ids.explained",
     )
     def _compute_summary(self):
+        Line = self.env["mercado.pago.qr.release.line"]
         for report in self:
-            lines = report.line_ids
-            sums = Counter()
-            for line in lines:
-                kind = (
-                    line.match_state
-                    if line.match_state in ("held", "payout")
-                    else (line.description)
+            sums, unexplained = Counter(), 0
+            groups = (
+                Line._read_group(
+                    report._period_domain(),
+                    ["match_state", "description", "explained"],
+                    ["credit_minor:sum", "debit_minor:sum", "__count"],
                 )
+                if report._bounded()
+                else []
+            )
+            for state, description, explained, credit, debit, count in groups:
+                kind = state if state in ("held", "payout") else description
                 name = next(
                     (n for n, kinds in SUMMARY.items() if kind in kinds), "other"
                 )
-                sums[name] += line.credit - line.debit
+                sums[name] += credit - debit
+                unexplained += 0 if explained else count
+            code = report.currency_id.name
             for name in (*SUMMARY, "other"):
-                report[name] = sums[name]
-            report.unexplained = len(lines.filtered(lambda x: not x.explained))
-            report.unreleased_count = len(report._unreleased())
+                report[name] = float(from_minor_units(sums[name], code)) if code else 0
+            report.unexplained = unexplained
+
+    @api.depends("account_id", "date_from", "date_to", "line_ids")
+    def _compute_unreleased_count(self):
+        for report in self:
+            report.unreleased_count = (
+                len(report._unreleased()) if report._bounded() else 0
+            )
+
+    def _bounded(self):
+        return bool(self.account_id and self.date_from and self.date_to)
 
     def _bounds(self):
         return (

@@ -202,6 +202,12 @@ class ReleaseReportCases(ReleaseReportHelpers):
         other.action_import()
         self.assertEqual(other.state, "imported")
         self.assertFalse(other.line_ids)
+        # Its summary still counts the rows the first import brought.
+        self.assertEqual(other.period_line_ids, report.line_ids)
+        self.assertEqual(
+            (other.released, other.payouts, other.unexplained),
+            (report.released, report.payouts, report.unexplained),
+        )
         self.assertEqual(
             self.env["mercado.pago.qr.release.line"].search_count(
                 [("account_id", "=", self.mp_account.id)]

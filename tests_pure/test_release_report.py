@@ -184,3 +184,9 @@ def test_emulator_report_errors_as_published(emu):
     with pytest.raises(NotFoundError):
         client.download("release-report-none.csv")
     assert client.file_name(1) is None
+    # The panel's payout refuses what is not an amount it can pay.
+    for amount in ("abc", "NaN", "0", "10"):
+        answer = emu.admin.post(
+            f"/emulator/v1/accounts/{account['user_id']}/payouts", {"amount": amount}
+        )
+        assert answer.status == 400, (amount, answer)
