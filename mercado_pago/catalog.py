@@ -16,7 +16,7 @@ import logging
 import re
 from decimal import Decimal
 
-from .errors import ConflictError, MercadoPagoError, NotFoundError, ValidationError
+from .errors import ConflictError, MercadoPagoError, ValidationError
 from .money import SITES
 from .paging import paginate
 from .references import (
@@ -168,10 +168,6 @@ class CatalogClient:
             "POST", f"/users/{_user(user_id)}/stores", json=payload
         )
 
-    def get_store(self, store_id):
-        store = check_resource_id(store_id, "store_id")
-        return self.session.request("GET", f"/stores/{store}")
-
     def search_stores(self, user_id, external_id=None):
         params = {}
         if external_id is not None:
@@ -194,17 +190,6 @@ class CatalogClient:
             idempotent=True,
         )
 
-    def delete_store(self, user_id, store_id, *, missing_ok=False):
-        store = check_resource_id(store_id, "store_id")
-        try:
-            return self.session.request(
-                "DELETE", f"/users/{_user(user_id)}/stores/{store}"
-            )
-        except NotFoundError:
-            if missing_ok:
-                return None
-            raise
-
     def create_store_or_find(self, user_id, payload):
         """Create the store unless one with the same external_id exists."""
         external_id = check_store_external_id(payload.get("external_id"), strict=False)
@@ -219,10 +204,6 @@ class CatalogClient:
 
     def create_pos(self, payload):
         return self.session.request("POST", "/pos", json=payload)
-
-    def get_pos(self, pos_id):
-        pos = check_resource_id(pos_id, "pos_id", numeric=True)
-        return self.session.request("GET", f"/pos/{pos}")
 
     def search_pos(self, **filters):
         unknown = set(filters) - _POS_FILTERS
@@ -243,15 +224,6 @@ class CatalogClient:
         pos = check_resource_id(pos_id, "pos_id", numeric=True)
         # PUT replaces the cashbox's fields: repeating it is harmless.
         return self.session.request("PUT", f"/pos/{pos}", json=payload, idempotent=True)
-
-    def delete_pos(self, pos_id, *, missing_ok=False):
-        pos = check_resource_id(pos_id, "pos_id", numeric=True)
-        try:
-            return self.session.request("DELETE", f"/pos/{pos}")
-        except NotFoundError:
-            if missing_ok:
-                return None
-            raise
 
     def create_pos_or_find(self, payload):
         """Create the cashbox unless one with the same external_id exists."""

@@ -47,16 +47,6 @@ ORDERS_TITLE_MAX = 150
 V2_TITLE_MAX = 256
 
 
-def site_for_currency(currency):
-    for site in SITES.values():
-        if site.currency == currency:
-            return site
-    raise ValidationError(
-        f"Currency {currency!r} is not used by any Mercado Pago QR site.",
-        field="currency",
-    )
-
-
 def currency_decimals(currency):
     try:
         return _DECIMALS[currency]

@@ -73,11 +73,6 @@ class NotificationEvent:
     application_id: str | None = None
 
     @property
-    def dedupe_key(self):
-        """(kind, id, version or action): MP delivers the same event many times."""
-        return (self.kind, self.resource_id, self.version or self.action)
-
-    @property
     def must_be_signed(self):
         """Whether Mercado Pago signs this shape once the application has a secret.
 

@@ -71,11 +71,6 @@ class PaymentsClient:
         body = self.session.request("GET", f"/v1/payments/{payment}/refunds")
         return body if isinstance(body, list) else []
 
-    def get_refund(self, payment_id, refund_id):
-        payment = check_resource_id(payment_id, "payment_id", numeric=True)
-        refund = check_resource_id(refund_id, "refund_id", numeric=True)
-        return self.session.request("GET", f"/v1/payments/{payment}/refunds/{refund}")
-
     # -- merchant orders ------------------------------------------------------
 
     def get_merchant_order(self, merchant_order_id):

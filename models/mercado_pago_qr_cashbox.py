@@ -245,24 +245,6 @@ class MercadoPagoQrCashbox(models.Model):
             "target": "self",
         }
 
-    def action_delete_in_mercado_pago(self):
-        self.check_access("write")
-        for cashbox in self.filtered("mp_pos_id"):
-            what = self.env._("the cashbox %(cashbox)s", cashbox=cashbox.name)
-            with cashbox.account_id._mp_errors(what):
-                cashbox.account_id._catalog().delete_pos(
-                    cashbox.mp_pos_id, missing_ok=True
-                )
-            cashbox.write(
-                {
-                    "mp_pos_id": False,
-                    "qr_image": False,
-                    "template_pdf": False,
-                    "template_png": False,
-                }
-            )
-        return True
-
     def _qr_data_url(self):
         """The sticker's QR as a data URL, cached: every push shows it."""
         self.ensure_one()

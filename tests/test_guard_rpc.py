@@ -138,7 +138,7 @@ class TestEveryDoorIsGuarded(MercadoPagoQrFlowCommon):
             ("pos.payment.method", "mp_qr_force_done"), [d[:2] for d in doors]
         )
         self.assertIn(
-            ("mercado.pago.qr.cashbox", "action_delete_in_mercado_pago"),
+            ("mercado.pago.qr.cashbox", "action_sync"),
             [d[:2] for d in doors],
         )
         before = self.snapshot()

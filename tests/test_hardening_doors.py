@@ -28,7 +28,6 @@ class TestAdministratorsDoors(DoorsCommon):
     def admin_actions(self):
         store = self.cashbox.store_id
         return [
-            (self.cashbox, "action_delete_in_mercado_pago"),
             (self.cashbox, "action_sync"),
             (self.cashbox, "action_print_sticker"),
             (store, "action_sync"),

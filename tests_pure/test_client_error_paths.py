@@ -36,7 +36,6 @@ CALLS = [
         f"/users/{USER_ID}/stores",
         lambda c: c["catalog"].create_store(USER_ID, {"name": "x"}),
     ),
-    ("get_store", "GET", "/stores/55", lambda c: c["catalog"].get_store(55)),
     (
         "search_stores",
         "GET",
@@ -55,14 +54,7 @@ CALLS = [
         f"/users/{USER_ID}/stores/55",
         lambda c: c["catalog"].update_store(USER_ID, 55, {"name": "y"}),
     ),
-    (
-        "delete_store",
-        "DELETE",
-        f"/users/{USER_ID}/stores/55",
-        lambda c: c["catalog"].delete_store(USER_ID, 55, missing_ok=True),
-    ),
     ("create_pos", "POST", "/pos", lambda c: c["catalog"].create_pos({"name": "x"})),
-    ("get_pos", "GET", "/pos/66", lambda c: c["catalog"].get_pos(66)),
     ("search_pos", "GET", "/pos", lambda c: c["catalog"].search_pos(store_id=55)),
     (
         "find_pos_by_external_id",
@@ -71,7 +63,6 @@ CALLS = [
         lambda c: c["catalog"].find_pos_by_external_id("SUC001POS001"),
     ),
     ("update_pos", "PUT", "/pos/66", lambda c: c["catalog"].update_pos(66, {})),
-    ("delete_pos", "DELETE", "/pos/66", lambda c: c["catalog"].delete_pos(66)),
     (
         "create_store_or_find",
         "GET",
@@ -147,12 +138,6 @@ CALLS = [
         "GET",
         "/v1/payments/7/refunds",
         lambda c: c["payments"].list_refunds(7),
-    ),
-    (
-        "get_refund",
-        "GET",
-        "/v1/payments/7/refunds/8",
-        lambda c: c["payments"].get_refund(7, 8),
     ),
     (
         "get_merchant_order",

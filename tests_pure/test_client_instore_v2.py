@@ -483,14 +483,12 @@ def test_payments_client_calls(mp_server):
     mp_server.script(
         "GET", "/v1/payments/222/refunds", Reply(200, [{"id": 1}]), Reply(200, {})
     )
-    mp_server.script("GET", "/v1/payments/222/refunds/1", Reply(200, {"id": 1}))
     mp_server.script("GET", "/merchant_orders/11111", Reply(200, {"id": 11111}))
     assert payments.get_payment(222)["id"] == 222
     assert payments.search_payments(external_reference=REF, pos_id=None)[0]["id"] == 222
     assert "pos_id" not in mp_server.calls("GET", "/v1/payments/search")[0].query
     assert payments.list_refunds("222") == [{"id": 1}]
     assert payments.list_refunds("222") == []
-    assert payments.get_refund(222, 1) == {"id": 1}
     assert payments.get_merchant_order(11111) == {"id": 11111}
 
 

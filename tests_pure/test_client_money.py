@@ -16,7 +16,6 @@ from mercado_pago.money import (
     from_minor_units,
     parse_amount,
     quantize,
-    site_for_currency,
     to_minor_units,
 )
 
@@ -36,9 +35,6 @@ def test_sites_table():
     assert supported == {"ARS", "BRL", "CLP", "UYU"}
     with pytest.raises(AttributeError):
         SITES["MLA"].decimals = 3  # frozen
-    assert site_for_currency("PEN").site_id == "MPE"
-    with pytest.raises(ValidationError):
-        site_for_currency("EUR")
 
 
 @pytest.mark.parametrize("currency", ALL)
