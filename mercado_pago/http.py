@@ -35,7 +35,6 @@ from urllib3.exceptions import ConnectTimeoutError, NewConnectionError
 from .errors import (
     LOCKED_CODES,
     MercadoPagoError,
-    NotFoundError,
     RateLimitedError,
     UnavailableError,
     ValidationError,
@@ -199,6 +198,52 @@ class MercadoPagoSession:
             headers["X-Idempotency-Key"] = idempotency_key
         if json is not None:
             headers["Content-Type"] = "application/json"
+
+        def send():
+            return self._session.request(
+                method,
+                self.base_url + path,
+                params=params,
+                data=None if json is None else _dumps(json),
+                headers=headers,
+                timeout=(self.connect_timeout, self.read_timeout),
+                allow_redirects=False,
+            )
+
+        def decode(response, context):
+            return _decode(response, context, raw)
+
+        call = f"{method} {path} (idempotency key {idempotency_key})"
+        keyed = idempotency_key is not None
+        return self._call(method, path, send, decode, expect, retryable, keyed, call)
+
+    def download(self, url, *, max_bytes=10_000_000):
+        """GET a file Mercado Pago links to (a cashbox's QR image or template).
+
+        The file may live on another host than the API, so the token is never
+        sent with it. Only https is fetched, except on the session's own API
+        host (an emulator on loopback); a redirect is an error, never followed;
+        the body is streamed and the download stops as soon as it is larger
+        than ``max_bytes``. Retried like `request`'s GET.
+        """
+        self._check_download_url(url)
+        path = urlsplit(url).path
+
+        def send():
+            return requests.get(
+                url,
+                headers={"User-Agent": USER_AGENT, "Accept-Encoding": "identity"},
+                timeout=(self.connect_timeout, self.read_timeout),
+                allow_redirects=False,
+                stream=True,
+            )
+
+        def decode(response, context):
+            return _read_capped(response, max_bytes, context)
+
+        return self._call("GET", path, send, decode, (200,), True, False, path)
+
+    def _call(self, method, path, send, decode, expect, retryable, keyed, call):
         attempt = 0
         # Once one attempt may have been applied, the call's outcome stays unknown
         # whatever later attempts say (a refused reconnect proves nothing).
@@ -207,7 +252,7 @@ class MercadoPagoSession:
             attempt += 1
             try:
                 return self._attempt(
-                    method, path, params, json, headers, expect, attempt, retryable
+                    method, path, send, decode, expect, attempt, retryable, keyed
                 )
             except MercadoPagoError as error:
                 error.attempts = attempt
@@ -215,7 +260,6 @@ class MercadoPagoSession:
                 raise
             except _Retry as retry:
                 maybe_applied = maybe_applied or retry.error.unknown_outcome
-                call = f"{method} {path} (idempotency key {idempotency_key})"
                 self._wait_or_give_up(retry, attempt, maybe_applied, call)
 
     def _wait_or_give_up(self, retry, attempt, maybe_applied, call):
@@ -238,66 +282,6 @@ class MercadoPagoSession:
             delay,
         )
         self._sleep(delay)
-
-    def download(self, url, *, max_bytes=10_000_000):
-        """GET a file Mercado Pago links to (a cashbox's QR image or template).
-
-        The file may live on another host than the API, so the token is never
-        sent with it. Only https is fetched, except on the session's own API
-        host (an emulator on loopback); a redirect is an error, never followed;
-        the body is streamed and the download stops as soon as it is larger
-        than ``max_bytes``. Retries like `request` on 5xx, 429 and connection
-        errors.
-        """
-        self._check_download_url(url)
-        context = {"method": "GET", "path": urlsplit(url).path}
-        for attempt in range(1, self.max_attempts + 1):
-            wait = None
-            try:
-                response = requests.get(
-                    url,
-                    headers={"User-Agent": USER_AGENT, "Accept-Encoding": "identity"},
-                    timeout=(self.connect_timeout, self.read_timeout),
-                    allow_redirects=False,
-                    stream=True,
-                )
-                try:
-                    status = response.status_code
-                    if status == 200:
-                        return _read_capped(response, max_bytes, context)
-                finally:
-                    response.close()
-            except requests.exceptions.RequestException as exc:
-                error = UnavailableError(
-                    f"Could not download {context['path']} ({type(exc).__name__}).",
-                    **context,
-                )
-            else:
-                if status == 404:
-                    raise NotFoundError("File not found.", status=status, **context)
-                if 300 <= status < 400:
-                    raise MercadoPagoError(
-                        f"Unexpected redirect (HTTP {status}).",
-                        status=status,
-                        **context,
-                    )
-                if status != 429 and status < 500:
-                    raise MercadoPagoError(
-                        f"Unexpected answer (HTTP {status}).", status=status, **context
-                    )
-                wait = parse_retry_after(
-                    response.headers.get("Retry-After"), now=self._clock()
-                )
-                error = UnavailableError(
-                    f"Download failed (HTTP {status}).", status=status, **context
-                )
-            if attempt >= self.max_attempts:
-                error.attempts = attempt
-                raise error
-            self._sleep(
-                self._delay(attempt, min(wait, self.retry_after_cap) if wait else None)
-            )
-        raise AssertionError("unreachable")
 
     def _check_download_url(self, url):
         """https anywhere; plain http only on the session's own API host."""
@@ -327,20 +311,12 @@ class MercadoPagoSession:
         ceiling = min(self.backoff_max, self.backoff_base * (2 ** (attempt - 1)))
         return self._rng() * ceiling
 
-    def _attempt(self, method, path, params, body, headers, expect, attempt, retry):
+    def _attempt(self, method, path, send, decode, expect, attempt, retry, keyed):
         context = {"method": method, "path": path}
         is_write = method not in IDEMPOTENT_METHODS
         _logger.debug("Mercado Pago %s %s attempt %d", method, path, attempt)
         try:
-            response = self._session.request(
-                method,
-                self.base_url + path,
-                params=params,
-                data=None if body is None else _dumps(body),
-                headers=headers,
-                timeout=(self.connect_timeout, self.read_timeout),
-                allow_redirects=False,
-            )
+            response = send()
         except requests.exceptions.RequestException as exc:
             sent = not _never_sent(exc)
             error = UnavailableError(
@@ -349,12 +325,22 @@ class MercadoPagoSession:
                 **context,
             )
             raise _Retry(error, allowed=retry or not sent, cause=exc) from None
+        with response:
+            status = response.status_code
+            _logger.debug(
+                "Mercado Pago %s %s attempt %d -> %d", method, path, attempt, status
+            )
+            if status in expect:
+                try:
+                    return decode(response, context)
+                except UnavailableError as error:
+                    error.unknown_outcome = is_write
+                    raise
+            self._refuse(response, context, retry, keyed and is_write)
+
+    def _refuse(self, response, context, retry, keyed_write):
+        """Raise what a non-expected answer means: an error, or a retry."""
         status = response.status_code
-        _logger.debug(
-            "Mercado Pago %s %s attempt %d -> %d", method, path, attempt, status
-        )
-        if status in expect:
-            return self._decode(response, context, is_write, headers)
         body = _safe_json(response)
         # 423 Locked (the SDKs' "retryable": the key's first request still
         # runs), or a 409 resource_locked (sdk-python MPOrderErrors): that
@@ -367,8 +353,9 @@ class MercadoPagoSession:
             wait = parse_retry_after(
                 response.headers.get("Retry-After"), now=self._clock()
             )
-            unknown = locked and is_write and "X-Idempotency-Key" in headers
-            error = self._later_error(status, body, wait, unknown, context)
+            error = self._later_error(
+                status, body, wait, locked and keyed_write, context
+            )
             if wait is not None and wait > self.retry_after_cap:
                 raise error
             raise _Retry(error, allowed=retry, wait=wait)
@@ -377,16 +364,15 @@ class MercadoPagoSession:
                 status,
                 body,
                 secrets=(self._token,),
-                unknown_outcome=is_write,
+                unknown_outcome=context["method"] not in IDEMPOTENT_METHODS,
                 **context,
             )
             raise _Retry(error, allowed=retry and status not in _NOT_RETRYABLE_5XX)
-        error = error_from_response(status, body, secrets=(self._token,), **context)
         if 300 <= status < 400:
-            error = MercadoPagoError(
+            raise MercadoPagoError(
                 f"Unexpected redirect (HTTP {status}).", status=status, **context
             )
-        raise error
+        raise error_from_response(status, body, secrets=(self._token,), **context)
 
     def _later_error(self, status, body, wait, unknown, context):
         error = error_from_response(
@@ -408,23 +394,6 @@ class MercadoPagoSession:
             unknown_outcome=unknown,
             **context,
         )
-
-    def _decode(self, response, context, is_write, headers):
-        if headers.get("Accept") == "*/*":  # a file, as it came
-            return response.content
-        if response.status_code == 204 or not response.content.strip():
-            return None
-        try:
-            return response.json()
-        except ValueError:
-            # A 2xx that is not JSON (a proxy page, a truncated body): the write
-            # may well have happened, so the outcome is unknown.
-            raise UnavailableError(
-                "Mercado Pago answered with a body that is not JSON.",
-                status=response.status_code,
-                unknown_outcome=is_write,
-                **context,
-            ) from None
 
 
 class _Retry(Exception):
@@ -466,7 +435,26 @@ def _dumps(body):
 
 
 def _safe_json(response):
+    # Error bodies are small; a download's may come from any https host.
+    head = next(response.iter_content(64 * 1024), b"")
+    try:
+        return json.loads(head)
+    except ValueError:
+        return scrub(head[:300].decode("utf-8", "replace")) if head else None
+
+
+def _decode(response, context, raw):
+    if raw:  # a file, as it came
+        return response.content
+    if response.status_code == 204 or not response.content.strip():
+        return None
     try:
         return response.json()
     except ValueError:
-        return scrub(response.text[:300]) if response.text else None
+        # A 2xx that is not JSON (a proxy page, a truncated body): a write may
+        # well have happened, so its outcome is unknown.
+        raise UnavailableError(
+            "Mercado Pago answered with a body that is not JSON.",
+            status=response.status_code,
+            **context,
+        ) from None

@@ -200,16 +200,10 @@ class InstoreV2Client:
         merchant order and no payment exist yet, the cashbox is asked (when
         ``external_pos_id`` is given) whether our order is still pending on it.
         """
-        check_external_reference(ref)
-        merchant_orders = self.payments.search_merchant_orders(ref)
-        payments = self._payments(ref, merchant_orders)
-        if merchant_orders or payments:
-            return self._state(ref, merchant_orders, payments)
-        if external_pos_id is None:
-            return QrOrderState(
-                api=API, order_id=None, status=PENDING, external_reference=ref
-            )
-        if self._on_cashbox(ref, external_pos_id):
+        state = self._find(ref)
+        if state is not None:
+            return state
+        if external_pos_id is None or self._on_cashbox(ref, external_pos_id):
             return QrOrderState(
                 api=API, order_id=None, status=PENDING, external_reference=ref
             )
