@@ -260,9 +260,7 @@ def error_class_for(status, code=None):
         return RateLimitedError
     if status is None or status >= 500:
         return UnavailableError
-    if status in (400, 422) or 400 <= status < 500:
-        return ValidationError
-    return MercadoPagoError
+    return ValidationError if status >= 400 else MercadoPagoError
 
 
 def error_from_response(status, body, *, secrets=(), **extra):
