@@ -1,6 +1,8 @@
 from odoo import Command, api, fields, models
 from odoo.exceptions import UserError
 
+from .pos_payment import attempt_vals
+
 OPEN_SESSION = ("opening_control", "opened")
 
 
@@ -144,11 +146,7 @@ class MercadoPagoQrRegisterWizard(models.TransientModel):
                     "pos_order_id": order.id,
                     "payment_method_id": attempt.payment_method_id.id,
                     "amount": amount,
-                    "mp_qr_attempt_id": attempt.id,
-                    "mp_qr_order_id": attempt.mp_order_id,
-                    "mp_qr_payment_id": attempt.mp_payment_id,
-                    "mp_qr_operation_number": attempt.operation_number,
-                    "transaction_id": attempt.operation_number or attempt.mp_payment_id,
+                    **attempt_vals(attempt),
                 }
             )
         )

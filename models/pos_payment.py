@@ -3,6 +3,17 @@ from odoo import api, fields, models
 from ..mercado_pago.transitions import POS_PAID
 
 
+def attempt_vals(attempt):
+    """What a POS payment line keeps of its attempt: Mercado Pago's ids."""
+    return {
+        "mp_qr_attempt_id": attempt.id,
+        "mp_qr_order_id": attempt.mp_order_id,
+        "mp_qr_payment_id": attempt.mp_payment_id,
+        "mp_qr_operation_number": attempt.operation_number,
+        "transaction_id": attempt.operation_number or attempt.mp_payment_id,
+    }
+
+
 class PosPayment(models.Model):
     _inherit = "pos.payment"
 
@@ -95,15 +106,7 @@ class PosPayment(models.Model):
             )
             if not attempt:
                 continue
-            payment.write(
-                {
-                    "mp_qr_attempt_id": attempt.id,
-                    "mp_qr_order_id": attempt.mp_order_id,
-                    "mp_qr_payment_id": attempt.mp_payment_id,
-                    "mp_qr_operation_number": attempt.operation_number,
-                    "transaction_id": attempt.operation_number or attempt.mp_payment_id,
-                }
-            )
+            payment.write(attempt_vals(attempt))
             attempt.write(
                 {"pos_payment_id": payment.id, "pos_order_id": payment.pos_order_id.id}
             )
