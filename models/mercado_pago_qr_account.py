@@ -22,6 +22,7 @@ ALLOW_CUSTOM_API_URL_PARAM = "pos_mercado_pago_qr.allow_custom_api_url"
 WEBHOOK_ROUTE = "/pos_mercado_pago_qr/notify"
 # Not secret: Odoo's own Mercado Pago platform id, as core pos_mercado_pago sends it.
 PLATFORM_ID = "dev_cdf1cfac242111ef9fdebe8d845d0987"
+API_MODES = [("orders", "Orders API"), ("v2", "Legacy in-store orders v2")]
 
 # One requests.Session per account and token in each worker, for keep-alive.
 _SESSIONS = {}
@@ -89,7 +90,7 @@ class MercadoPagoQrAccount(models.Model):
         "the system parameter pos_mercado_pago_qr.allow_custom_api_url to 1.",
     )
     api_mode = fields.Selection(
-        [("orders", "Orders API"), ("v2", "Legacy in-store orders v2")],
+        API_MODES,
         string="API",
         compute="_compute_api_mode",
         store=True,

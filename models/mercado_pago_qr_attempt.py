@@ -20,6 +20,7 @@ from ..mercado_pago.instore_v2 import InstoreV2Client
 from ..mercado_pago.money import from_minor_units, quantize, to_minor_units
 from ..mercado_pago.orders_api import OrdersApiClient
 from ..mercado_pago.transitions import MONEY, REREAD, check, decide
+from .mercado_pago_qr_account import API_MODES
 
 _logger = logging.getLogger(__name__)
 
@@ -66,9 +67,7 @@ class MercadoPagoQrAttempt(models.Model):
     cashbox_id = fields.Many2one(
         "mercado.pago.qr.cashbox", required=True, check_company=True, index=True
     )
-    api_mode = fields.Selection(
-        [("orders", "Orders API"), ("v2", "Legacy in-store orders v2")], required=True
-    )
+    api_mode = fields.Selection(API_MODES, required=True)
     mode = fields.Selection(
         [("static", "Static (sticker)"), ("hybrid", "Hybrid (sticker and screen)")],
         required=True,
