@@ -501,7 +501,7 @@ class _Hoarder:
     asks, then holds the connection open well past the client's read timeout.
     A client that reads the whole body before checking its size waits there."""
 
-    def __init__(self, declared, sent):
+    def __init__(self, declared, sent, status=200):
         import threading
         from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
@@ -517,7 +517,7 @@ class _Hoarder:
 
             def do_GET(self):
                 hoarder.requests += 1
-                self.send_response(200)
+                self.send_response(status)
                 self.send_header("Content-Type", "image/png")
                 if declared is not None:
                     self.send_header("Content-Length", str(declared))
@@ -648,3 +648,30 @@ def test_424_is_retried(mp_server):
     mp_server.script("GET", "/v1/orders/ORD2", *[Reply(424)] * 2)
     with pytest.raises(UnavailableError):
         mp_server.session(max_attempts=2).request("GET", "/v1/orders/ORD2")
+
+
+def test_download_reads_no_more_than_the_head_of_an_error_body():
+    """A 5xx whose body never ends: each attempt reads its first 64 KiB for the
+    error's message and closes the connection, instead of waiting for the
+    rest until the read timeout."""
+    import time
+
+    hoarder = _Hoarder(None, 200_000, status=503)
+    sleeps = []
+    session = MercadoPagoSession(
+        TOKEN,
+        base_url=hoarder.url,
+        connect_timeout=1,
+        read_timeout=1,
+        sleep=sleeps.append,
+    )
+    try:
+        started = time.monotonic()
+        with pytest.raises(UnavailableError) as info:
+            session.download(f"{hoarder.url}/qr/1.png")
+        assert info.value.status == 503
+        assert hoarder.requests == session.max_attempts == len(sleeps) + 1
+        assert time.monotonic() - started < 0.9  # before any read timeout
+    finally:
+        session.close()
+        hoarder.close()
