@@ -5,7 +5,6 @@
 # create() here is an HTTP call, not an ORM override.
 # pylint: disable=translation-required,method-required-super
 
-import datetime
 import logging
 from decimal import Decimal
 
@@ -32,7 +31,6 @@ from .order_types import (
     iso_duration,
     refund_status,
 )
-from .paging import MAX_PAGES, PAGE_SIZE, results_of
 from .references import check_resource_id
 
 _logger = logging.getLogger(__name__)
@@ -42,11 +40,6 @@ MAX_ITEMS = 10
 DESCRIPTION_MAX = 150
 EXTERNAL_CODE_MAX = 30
 UNIT_MEASURE_MAX = 10
-# The search needs a date window of at most 30 days (720 hours) whose start is
-# not in the future (Search order reference, developers/es/reference/orders/
-# online-payments/search/get); other pages state no limit: 30 days ending now
-# satisfies both.
-SEARCH_WINDOW_DAYS = 30
 
 _ORDER_STATUS = {
     "created": PENDING,
@@ -167,14 +160,13 @@ def _order_id(order_id):
 
 
 class OrdersApiClient:
-    """QR orders on the Orders API: create, get, find, cancel, refund."""
+    """QR orders on the Orders API: create, get, cancel, refund."""
 
     api = API
 
-    def __init__(self, session, user_id=None, *, clock=None):
+    def __init__(self, session, user_id=None):
         self.session = session
         self.user_id = user_id
-        self._clock = clock
 
     def build_body(self, req):
         req.validate()
@@ -236,41 +228,6 @@ class OrdersApiClient:
     def get(self, ref, *, external_pos_id=None):
         answer = self.session.request("GET", f"/v1/orders/{_order_id(ref)}")
         return state_from_order(answer)
-
-    def search(self, *, begin_date=None, end_date=None, **filters):
-        """Orders matching ``filters`` (external_reference, type, status...), as
-        dicts, every page read.
-
-        ``GET /v1/orders`` wants ``begin_date`` and ``end_date`` (sdk-nodejs
-        src/clients/order/search/types.ts: "begin_date and end_date are
-        required"; default: the last 30 days, the longest window the Search
-        order reference allows) and pages with
-        ``page`` (1-based) and ``page_size``. Its ``paging.total_pages`` is a
-        string in some published answers (sdk-go resources/mocks/order/
-        search_response.json, sdk-nodejs search.spec.ts) and a number in others
-        (sdk-php .../Order/order_search.json, sdk-java order_search_response.json),
-        or absent (sdk-python order_search.json): all are read.
-        """
-        # The end is the current second rounded up, the start 30 days before.
-        end = self._now().replace(microsecond=0) + datetime.timedelta(seconds=1)
-        params = {k: v for k, v in filters.items() if v is not None}
-        params["begin_date"] = begin_date or _iso(
-            end - datetime.timedelta(days=SEARCH_WINDOW_DAYS)
-        )
-        params["end_date"] = end_date or _iso(end)
-        found = []
-        for page in range(1, MAX_PAGES + 1):
-            answer = self.session.request(
-                "GET",
-                "/v1/orders",
-                params=dict(params, page=page, page_size=PAGE_SIZE),
-            )
-            results = [o for o in results_of(answer) if isinstance(o, dict)]
-            found.extend(results)
-            total_pages = _total_pages(answer)
-            if not results or total_pages is None or page >= total_pages:
-                break
-        return found
 
     def cancel(self, ref, idempotency_key, *, external_pos_id=None):
         """Cancel a created order; if it moved on (paid, expired), say so.
@@ -352,27 +309,6 @@ class OrdersApiClient:
         return refund_status(
             r.get("status") for r in refunds if str(r.get("id")) in wanted
         )
-
-    def _now(self):
-        if self._clock is not None:
-            return datetime.datetime.fromtimestamp(self._clock(), datetime.timezone.utc)
-        return datetime.datetime.now(datetime.timezone.utc)
-
-
-def _total_pages(answer):
-    """``paging.total_pages`` as an int, whether MP wrote it as "2" or 2."""
-    paging = answer.get("paging") if isinstance(answer, dict) else None
-    value = paging.get("total_pages") if isinstance(paging, dict) else None
-    if isinstance(value, bool):
-        return None
-    try:
-        return int(str(value).strip())
-    except ValueError:
-        return None
-
-
-def _iso(moment):
-    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def _refund_result(answer, amount):

@@ -1,6 +1,5 @@
-"""QR orders on the Orders API: body, states, cancel, refund, find, errors."""
+"""QR orders on the Orders API: body, states, cancel, refund, errors."""
 
-import datetime
 from decimal import Decimal as D
 
 import pytest
@@ -69,7 +68,7 @@ def order(status="created", detail=None, **extra):
 
 @pytest.fixture
 def client(mp_server):
-    return OrdersApiClient(mp_server.session(), USER_ID, clock=lambda: 1_750_000_000)
+    return OrdersApiClient(mp_server.session(), USER_ID)
 
 
 def test_create_sends_the_documented_body(mp_server, client):
@@ -849,76 +848,3 @@ def test_refund_refusals_are_typed(mp_server, client, code, cls):
 
 
 # -- search --------------------------------------------------------------------------
-
-
-@pytest.mark.parametrize(
-    "paging",
-    [
-        pytest.param(
-            {"total": "3", "total_pages": "2", "offset": "0", "limit": "2"},
-            id="strings-sdk-go-sdk-node",
-        ),
-        pytest.param(
-            {"total": 3, "total_pages": 2, "limit": 2, "offset": 0},
-            id="integers-sdk-php-sdk-java",
-        ),
-    ],
-)
-def test_search_pages_with_page_and_page_size(mp_server, client, paging):
-    """GET /v1/orders takes begin_date/end_date (required) and page (1-based) /
-    page_size (sdk-nodejs src/clients/order/search/types.ts); paging numbers are
-    strings in sdk-go resources/mocks/order/search_response.json and sdk-nodejs
-    search.spec.ts, integers in sdk-php .../Order/order_search.json and sdk-java
-    order_search_response.json. The window is at most 30 days (720 hours), its
-    start not in the future (Search order reference, developers/es/reference/
-    orders/online-payments/search/get)."""
-    first = dict(order(), id="ORD1")
-    second = dict(order("processed"), id="ORD2")
-    mp_server.script(
-        "GET",
-        "/v1/orders",
-        Reply(200, {"data": [first, second], "paging": paging}),
-        Reply(200, {"data": [dict(order(), id="ORD3")], "paging": paging}),
-    )
-    found = client.search(external_reference="ODOO-POS1-000042-a1b2", type="qr")
-    assert [o["id"] for o in found] == ["ORD1", "ORD2", "ORD3"]
-    queries = [c.query for c in mp_server.calls("GET", "/v1/orders")]
-    assert [(q["page"], q["page_size"]) for q in queries] == [("1", "50"), ("2", "50")]
-    query = queries[0]
-    assert query["type"] == "qr"
-    assert query["external_reference"] == "ODOO-POS1-000042-a1b2"
-    begin = datetime.datetime.fromisoformat(query["begin_date"].replace("Z", "+00:00"))
-    end = datetime.datetime.fromisoformat(query["end_date"].replace("Z", "+00:00"))
-    assert datetime.timedelta(0) < end - begin <= datetime.timedelta(hours=720)
-    assert begin.timestamp() <= 1_750_000_000 <= end.timestamp()
-
-
-def test_search_stops_without_total_pages(mp_server, client):
-    """sdk-python tests/resources/mocks/order_search.json has no total_pages:
-    one page is read."""
-    mp_server.script(
-        "GET",
-        "/v1/orders",
-        Reply(
-            200,
-            {
-                "data": [
-                    {
-                        "id": "01JDNPJ7XJSV1YS2W3JXEJNQ8",
-                        "status": "processed",
-                        "status_detail": "accredited",
-                        "total_amount": "100.00",
-                        "currency": "BRL",
-                    }
-                ],
-                "paging": {"total": 1, "limit": 10, "offset": 0},
-            },
-        ),
-    )
-    found = client.search(
-        begin_date="2024-01-01T00:00:00Z", end_date="2024-01-31T00:00:00Z"
-    )
-    assert [o["status"] for o in found] == ["processed"]
-    [call] = mp_server.calls("GET")
-    assert call.query["begin_date"] == "2024-01-01T00:00:00Z"
-    assert state_from_order(found[0]).status == "paid"
