@@ -263,10 +263,11 @@ def error_class_for(status, code=None):
     return ValidationError if status >= 400 else MercadoPagoError
 
 
-def error_from_response(status, body, *, secrets=(), **extra):
-    """Build the typed error for a non-success response."""
+def error_from_response(status, body, *, secrets=(), cls=None, **extra):
+    """Build the typed error for a non-success response (of class `cls`, else
+    the one its status and code say)."""
     code, message, field = parse_error_body(body)
-    cls = error_class_for(status, code)
+    cls = cls or error_class_for(status, code)
     if not message:
         message = f"Mercado Pago answered HTTP {status}"
     return cls(

@@ -34,6 +34,8 @@ from urllib3.exceptions import ConnectTimeoutError, NewConnectionError
 
 from .errors import (
     LOCKED_CODES,
+    AuthenticationError,
+    ConflictError,
     MercadoPagoError,
     RateLimitedError,
     UnavailableError,
@@ -107,6 +109,13 @@ def _never_sent(exc):
         stack.extend(arg for arg in current.args if isinstance(arg, BaseException))
         stack.extend((current.__cause__, current.__context__))
     return False
+
+
+def _safe_json(response):
+    try:
+        return response.json()
+    except ValueError:
+        return scrub(response.text[:300]) if response.text else None
 
 
 class MercadoPagoSession:
@@ -213,9 +222,16 @@ class MercadoPagoSession:
         def decode(response, context):
             return _decode(response, context, raw)
 
-        call = f"{method} {path} (idempotency key {idempotency_key})"
-        keyed = idempotency_key is not None
-        return self._call(method, path, send, decode, expect, retryable, keyed, call)
+        return self._call(
+            method,
+            path,
+            send,
+            decode,
+            expect=expect,
+            retryable=retryable,
+            keyed=idempotency_key is not None,
+            call=f"{method} {path} (idempotency key {idempotency_key})",
+        )
 
     def download(self, url, *, max_bytes=10_000_000):
         """GET a file Mercado Pago links to (a cashbox's QR image or template).
@@ -224,7 +240,8 @@ class MercadoPagoSession:
         sent with it. Only https is fetched, except on the session's own API
         host (an emulator on loopback); a redirect is an error, never followed;
         the body is streamed and the download stops as soon as it is larger
-        than ``max_bytes``. Retried like `request`'s GET.
+        than ``max_bytes``. Retried like `request`'s GET; the body of an
+        error is not read.
         """
         self._check_download_url(url)
         path = urlsplit(url).path
@@ -241,9 +258,36 @@ class MercadoPagoSession:
         def decode(response, context):
             return _read_capped(response, max_bytes, context)
 
-        return self._call("GET", path, send, decode, (200,), True, False, path)
+        try:
+            return self._call(
+                "GET", path, send, decode, expect=(200,), call=path, error_body=None
+            )
+        except (AuthenticationError, ConflictError, ValidationError) as error:
+            # The file's host is not the API: its 4xx says nothing about the
+            # token or a field.
+            raise MercadoPagoError(
+                f"Unexpected answer (HTTP {error.status}).",
+                status=error.status,
+                method="GET",
+                path=path,
+                attempts=error.attempts,
+            ) from None
 
-    def _call(self, method, path, send, decode, expect, retryable, keyed, call):
+    def _call(
+        self,
+        method,
+        path,
+        send,
+        decode,
+        *,
+        expect,
+        call,
+        retryable=True,
+        keyed=False,
+        error_body=_safe_json,
+    ):
+        """`send` once per attempt; `decode` reads an expected answer, and
+        `error_body` (None: nothing is read) the body of any other."""
         attempt = 0
         # Once one attempt may have been applied, the call's outcome stays unknown
         # whatever later attempts say (a refused reconnect proves nothing).
@@ -252,7 +296,15 @@ class MercadoPagoSession:
             attempt += 1
             try:
                 return self._attempt(
-                    method, path, send, decode, expect, attempt, retryable, keyed
+                    method,
+                    path,
+                    send,
+                    decode,
+                    expect,
+                    attempt,
+                    retryable,
+                    keyed,
+                    error_body,
                 )
             except MercadoPagoError as error:
                 error.attempts = attempt
@@ -311,7 +363,9 @@ class MercadoPagoSession:
         ceiling = min(self.backoff_max, self.backoff_base * (2 ** (attempt - 1)))
         return self._rng() * ceiling
 
-    def _attempt(self, method, path, send, decode, expect, attempt, retry, keyed):
+    def _attempt(
+        self, method, path, send, decode, expect, attempt, retry, keyed, error_body
+    ):
         context = {"method": method, "path": path}
         is_write = method not in IDEMPOTENT_METHODS
         _logger.debug("Mercado Pago %s %s attempt %d", method, path, attempt)
@@ -325,23 +379,32 @@ class MercadoPagoSession:
                 **context,
             )
             raise _Retry(error, allowed=retry or not sent, cause=exc) from None
-        with response:
-            status = response.status_code
-            _logger.debug(
-                "Mercado Pago %s %s attempt %d -> %d", method, path, attempt, status
-            )
-            if status in expect:
-                try:
+        status = response.status_code
+        _logger.debug(
+            "Mercado Pago %s %s attempt %d -> %d", method, path, attempt, status
+        )
+        try:
+            with response:
+                if status in expect:
                     return decode(response, context)
-                except UnavailableError as error:
-                    error.unknown_outcome = is_write
-                    raise
-            self._refuse(response, context, retry, keyed and is_write)
+                body = error_body(response) if error_body else None
+        except UnavailableError as error:
+            error.unknown_outcome = is_write
+            raise
+        except requests.exceptions.RequestException as exc:
+            # A streamed body that stalled or broke off.
+            error = UnavailableError(
+                f"Mercado Pago's answer could not be read ({type(exc).__name__}).",
+                status=status,
+                unknown_outcome=is_write,
+                **context,
+            )
+            raise _Retry(error, allowed=retry, cause=exc) from None
+        self._refuse(response, body, context, retry, keyed and is_write)
 
-    def _refuse(self, response, context, retry, keyed_write):
+    def _refuse(self, response, body, context, retry, keyed_write):
         """Raise what a non-expected answer means: an error, or a retry."""
         status = response.status_code
-        body = _safe_json(response)
         # 423 Locked (the SDKs' "retryable": the key's first request still
         # runs), or a 409 resource_locked (sdk-python MPOrderErrors): that
         # request may yet apply, so a keyed write's outcome is unknown.
@@ -353,8 +416,15 @@ class MercadoPagoSession:
             wait = parse_retry_after(
                 response.headers.get("Retry-After"), now=self._clock()
             )
-            error = self._later_error(
-                status, body, wait, locked and keyed_write, context
+            # "Later", whatever code Mercado Pago puts in the body.
+            error = error_from_response(
+                status,
+                body,
+                secrets=(self._token,),
+                cls=RateLimitedError,
+                retry_after=wait,
+                unknown_outcome=locked and keyed_write,
+                **context,
             )
             if wait is not None and wait > self.retry_after_cap:
                 raise error
@@ -373,27 +443,6 @@ class MercadoPagoSession:
                 f"Unexpected redirect (HTTP {status}).", status=status, **context
             )
         raise error_from_response(status, body, secrets=(self._token,), **context)
-
-    def _later_error(self, status, body, wait, unknown, context):
-        error = error_from_response(
-            status,
-            body,
-            secrets=(self._token,),
-            retry_after=wait,
-            unknown_outcome=unknown,
-            **context,
-        )
-        if isinstance(error, RateLimitedError):
-            return error
-        # A 429 or 423 says "later" whatever code MP puts in the body.
-        return RateLimitedError(
-            error.message,
-            status=status,
-            code=error.code,
-            retry_after=wait,
-            unknown_outcome=unknown,
-            **context,
-        )
 
 
 class _Retry(Exception):
@@ -432,15 +481,6 @@ def _read_capped(response, max_bytes, context):
 
 def _dumps(body):
     return json.dumps(body, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
-
-
-def _safe_json(response):
-    # Error bodies are small; a download's may come from any https host.
-    head = next(response.iter_content(64 * 1024), b"")
-    try:
-        return json.loads(head)
-    except ValueError:
-        return scrub(head[:300].decode("utf-8", "replace")) if head else None
 
 
 def _decode(response, context, raw):

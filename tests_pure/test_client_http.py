@@ -558,6 +558,7 @@ def _hoarded_download(*hoarder_args, **download_kwargs):
         base_url=hoarder.url,
         connect_timeout=1,
         read_timeout=1,
+        max_attempts=2,
         sleep=sleeps.append,
     )
     try:
@@ -658,10 +659,31 @@ def test_424_is_retried(mp_server):
         mp_server.session(max_attempts=2).request("GET", "/v1/orders/ORD2")
 
 
-def test_download_reads_no_more_than_the_head_of_an_error_body():
-    """A 5xx whose body never ends: each attempt reads its first 64 KiB for the
-    error's message and closes the connection, instead of waiting for the
-    rest until the read timeout."""
-    with _hoarded_download(None, 200_000, 503) as (error, hoarder, sleeps):
+def test_download_does_not_wait_for_an_error_body():
+    """A 5xx from the file's host whose body never ends: its body is not read
+    (it is not Mercado Pago's API), the download is tried again, then fails
+    as unreachable with the status."""
+    with _hoarded_download(None, 10, 503) as (error, hoarder, sleeps):
         assert isinstance(error, UnavailableError) and error.status == 503
-        assert hoarder.requests == 4 == len(sleeps) + 1  # max_attempts
+        assert hoarder.requests == 2 == len(sleeps) + 1
+
+
+def test_download_whose_body_stalls_is_tried_again_then_unreachable():
+    """A file announced as 500 bytes of which 10 arrive: the read times out,
+    which is Mercado Pago being unreachable (typed, tried again), not a
+    traceback."""
+    with _hoarded_download(500, 10) as (error, hoarder, sleeps):
+        assert isinstance(error, UnavailableError) and error.status == 200
+        assert hoarder.requests == 2 == len(sleeps) + 1
+
+
+@pytest.mark.parametrize("status", [400, 401, 403, 409, 410])
+def test_download_refused_by_the_files_host_is_no_api_error(mp_server, status):
+    """The file's host answers about the file, not about the token or a field
+    (no token is sent to it): a plain error, not the API's typed ones."""
+    mp_server.script("GET", "/qr/1.png", Reply(status, {"message": "AccessDenied"}))
+    with pytest.raises(MercadoPagoError) as info:
+        mp_server.session().download(f"{mp_server.url}/qr/1.png")
+    assert type(info.value) is MercadoPagoError
+    assert info.value.status == status
+    assert str(status) in info.value.message
