@@ -56,14 +56,16 @@ _NOT_RETRYABLE_5XX = frozenset({501, 505})
 
 def check_idempotency_key(key):
     """MP accepts custom keys of 1 to 64 printable characters (SDK request_options)."""
-    if not isinstance(key, str) or not 1 <= len(key) <= 64:
+    if not (
+        isinstance(key, str)
+        and 1 <= len(key) <= 64
+        and key.isascii()
+        and key.isprintable()
+        and " " not in key
+    ):
         raise ValidationError(
-            "The idempotency key must be a string of 1 to 64 characters.",
-            field="idempotency_key",
-        )
-    if not key.isascii() or not key.isprintable() or " " in key:
-        raise ValidationError(
-            "The idempotency key must be printable ASCII without spaces.",
+            "The idempotency key must be 1 to 64 printable ASCII characters "
+            "without spaces.",
             field="idempotency_key",
         )
     return key
@@ -165,12 +167,6 @@ class MercadoPagoSession:
 
     def __repr__(self):
         return f"<MercadoPagoSession base_url={self.base_url!r} token=***>"
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc_info):
-        self.close()
 
     def close(self):
         self._session.close()
@@ -338,14 +334,10 @@ class MercadoPagoSession:
     def _check_download_url(self, url):
         """https anywhere; plain http only on the session's own API host."""
         try:
-            parts = urlsplit(url) if isinstance(url, str) else None
-            where = _host_port(parts) if parts else ("", None)
-            if not where[0]:
-                ok = False
-            elif parts.scheme.lower() == "http":
-                ok = where == _host_port(urlsplit(self.base_url))
-            else:
-                ok = parts.scheme.lower() == "https"
+            parts = urlsplit(url if isinstance(url, str) else "")
+            where, scheme = _host_port(parts), parts.scheme.lower()
+            own = scheme == "http" and where == _host_port(urlsplit(self.base_url))
+            ok = bool(where[0]) and (scheme == "https" or own)
         except ValueError:  # a port that is not a number
             ok = False
         if not ok:
@@ -463,20 +455,28 @@ def _host_port(parts):
 
 
 def _read_capped(response, max_bytes, context):
-    """The body of a streamed response, refused as soon as it passes max_bytes."""
+    """The body of a streamed response: refused as soon as it passes
+    max_bytes, tried again when shorter than announced (urllib3 1.26 returns
+    a body that a closed connection cut short)."""
     declared = response.headers.get("Content-Length", "")
-    too_large = MercadoPagoError(
-        "The file is larger than expected.", status=response.status_code, **context
-    )
-    if declared.isdigit() and int(declared) > max_bytes:
-        raise too_large
-    chunks, size = [], 0
-    for chunk in response.iter_content(chunk_size=64 * 1024):
-        size += len(chunk)
-        if size > max_bytes:
-            raise too_large
-        chunks.append(chunk)
-    return b"".join(chunks)
+    declared = int(declared) if declared.isdigit() else None
+    body = bytearray()
+    if (declared or 0) <= max_bytes:
+        for chunk in response.iter_content(chunk_size=64 * 1024):
+            body += chunk
+            if len(body) > max_bytes:
+                break
+    status = response.status_code
+    if len(body) > max_bytes or (declared or 0) > max_bytes:
+        raise MercadoPagoError(
+            "The file is larger than expected.", status=status, **context
+        )
+    if declared is not None and len(body) < declared:
+        error = UnavailableError(
+            "The file arrived incomplete.", status=status, **context
+        )
+        raise _Retry(error, allowed=True)
+    return bytes(body)
 
 
 def _dumps(body):
