@@ -110,18 +110,19 @@ class MercadoPagoQrReleaseLine(models.Model):
         # sudo: statement lines are read for the match only; the caller may
         # import reports.
         StatementLine = self.env["account.bank.statement.line"].sudo()
-        for line in self.filtered(
+        payouts = self.filtered(
             lambda x: x.match_state == "payout" and not x.statement_line_id
-        ):
+        )
+        taken = self.search(
+            [
+                ("account_id", "in", payouts.account_id.ids),
+                ("statement_line_id", "!=", False),
+            ]
+        ).statement_line_id
+        for line in payouts:
             journal = line.account_id.payout_journal_id
             if not journal:
                 continue
-            taken = self.search(
-                [
-                    ("account_id", "=", line.account_id.id),
-                    ("statement_line_id", "!=", False),
-                ]
-            ).statement_line_id
             day = line.date.date()
             candidates = StatementLine.search(
                 [
@@ -136,6 +137,7 @@ class MercadoPagoQrReleaseLine(models.Model):
                 line.statement_line_id = min(
                     candidates, key=lambda s, d=day: (abs((s.date - d).days), s.id)
                 )
+                taken |= line.statement_line_id
 
     def _outstanding(self):
         """The outstanding account the POS sessions posted the account's QR

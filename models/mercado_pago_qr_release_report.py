@@ -311,15 +311,16 @@ class MercadoPagoQrReleaseReport(models.Model):
         seen = Counter()
         vals_list = []
         for row in moves:
+            # Minor units: "10", "10.0" and "10.00" are one amount.
+            credit, debit = (to_minor_units(x, code) for x in (row.credit, row.debit))
             identity = "|".join(
                 (
                     row.record_type,
                     row.description,
                     row.source_id,
                     row.date.isoformat(),
-                    # Minor units: "10", "10.0" and "10.00" are one amount.
-                    str(to_minor_units(row.credit, code)),
-                    str(to_minor_units(row.debit, code)),
+                    str(credit),
+                    str(debit),
                 )
             )
             seen[identity] += 1
@@ -335,8 +336,8 @@ class MercadoPagoQrReleaseReport(models.Model):
                     "external_reference": row.external_reference,
                     "record_type": row.record_type,
                     "description": row.description,
-                    "credit_minor": to_minor_units(row.credit, code),
-                    "debit_minor": to_minor_units(row.debit, code),
+                    "credit_minor": credit,
+                    "debit_minor": debit,
                     "gross_minor": to_minor_units(row.gross, code),
                     "fee_minor": to_minor_units(row.fee, code),
                 }
