@@ -115,7 +115,14 @@ def _account(token):
         .sudo()
         .search_fetch(
             [("webhook_token", "=", token), ("active", "=", True)],
-            ["webhook_secret", *HEALTH_FIELDS.values()],
+            # With what the re-read's session needs: one query for the account.
+            [
+                "webhook_secret",
+                "access_token",
+                "api_base_url",
+                "mp_user_id",
+                *HEALTH_FIELDS.values(),
+            ],
             limit=1,
         )
     )

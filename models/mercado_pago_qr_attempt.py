@@ -397,14 +397,14 @@ class MercadoPagoQrAttempt(models.Model):
         """Record an open attempt's order as just read (None: the read failed)
         and schedule the next check."""
         before = self.state
-        self.write(
-            {
-                "check_count": self.check_count + 1,
-                "next_check_at": self._schedule_next_check(now),
-            }
-        )
-        if remote is not None:
-            self._apply_remote(remote, now)
+        vals = {
+            "check_count": self.check_count + 1,
+            "next_check_at": self._schedule_next_check(now),
+        }
+        if remote is None:
+            self.write(vals)
+        else:
+            self._apply_remote(remote, now, vals)
         return self.state != before
 
     def _remote_ref(self):
@@ -418,8 +418,10 @@ class MercadoPagoQrAttempt(models.Model):
             "another payment method."
         )
 
-    def _apply_remote(self, remote, now):
-        """Move the attempt as `decide` reads Mercado Pago's order."""
+    def _apply_remote(self, remote, now, vals=None):
+        """Move the attempt as `decide` reads Mercado Pago's order; `vals` are
+        written with the move, or alone when nothing moves."""
+        vals = vals or {}
         decision = decide(
             self.state,
             remote,
@@ -427,10 +429,13 @@ class MercadoPagoQrAttempt(models.Model):
             currency=self.currency_id.name,
             past_expiry=bool(self.expires_at and now > self.expires_at),
         )
+        if decision.state != self.state and not decision.cancel_first:
+            message = self._message(decision.reason, remote)
+            self._move(decision.state, remote, message, **vals)
+        elif vals:
+            self.write(vals)
         if decision.cancel_first:
             self._cancel_remote(reason="rejected")
-        elif decision.state != self.state:
-            self._move(decision.state, remote, self._message(decision.reason, remote))
 
     def _message(self, reason, remote=None):
         """What the cashier (or the manager) reads for a decision's reason."""
