@@ -140,6 +140,11 @@ def parse_amount(value, currency=None):
     return quantize(amount, currency) if currency else amount
 
 
+def sum_amounts(values):
+    """The sum of MP amounts (see ``parse_amount``); absent ones count nothing."""
+    return sum((a for a in map(parse_amount, values) if a is not None), Decimal(0))
+
+
 @dataclass(frozen=True)
 class ItemLine:
     """A sold line as the caller knows it (may be fractional, discounted, negative)."""

@@ -6,7 +6,6 @@
 # pylint: disable=translation-required,method-required-super
 
 import logging
-from decimal import Decimal
 
 from .errors import ConflictError, ValidationError
 from .http import check_idempotency_key
@@ -15,6 +14,7 @@ from .money import (
     build_items,
     format_orders_amount,
     parse_amount,
+    sum_amounts,
     to_decimal,
 )
 from .order_types import (
@@ -58,21 +58,11 @@ _ORDER_STATUS = {
 _FAILED = frozenset({"failed", "rejected", "canceled", "cancelled", "expired"})
 
 
-def _decimal_sum(values):
-    return sum((v for v in values if v is not None), Decimal(0))
-
-
-def _transactions(body):
-    transactions = body.get("transactions")
-    return transactions if isinstance(transactions, dict) else {}
-
-
-def _list(value):
-    return (
-        [item for item in value if isinstance(item, dict)]
-        if isinstance(value, list)
-        else []
-    )
+def _transactions(body, kind):
+    """The order's ``transactions.payments`` or ``.refunds``, as dicts."""
+    transactions = body.get("transactions") if isinstance(body, dict) else None
+    found = transactions.get(kind) if isinstance(transactions, dict) else None
+    return [t for t in found if isinstance(t, dict)] if isinstance(found, list) else []
 
 
 def _operation_number(payment):
@@ -100,27 +90,24 @@ def state_from_order(body):
     if not isinstance(body, dict):
         return QrOrderState(api=API, order_id=None, status=UNKNOWN, raw={})
     currency = body.get("currency")
-    payments = _list(_transactions(body).get("payments"))
-    refunds = _list(_transactions(body).get("refunds"))
+    payments = _transactions(body, "payments")
+    refunds = _transactions(body, "refunds")
     raw_status = body.get("status")
     detail = body.get("status_detail")
     status = _ORDER_STATUS.get(str(raw_status).lower(), UNKNOWN)
+    live = [p for p in payments if str(p.get("status")).lower() not in _FAILED]
     paid_amount = None
     if status in (PAID, REFUNDED):
         paid_amount = parse_amount(body.get("total_paid_amount"))
-        if paid_amount is None:
-            paid = [p for p in payments if str(p.get("status")).lower() not in _FAILED]
-            if paid:
-                paid_amount = _decimal_sum(
-                    parse_amount(p.get("paid_amount") or p.get("amount")) for p in paid
-                )
+        if paid_amount is None and live:
+            paid_amount = sum_amounts(
+                p.get("paid_amount") or p.get("amount") for p in live
+            )
     live_refunds = [r for r in refunds if str(r.get("status")).lower() not in _FAILED]
     if refunds:
-        refunded = _decimal_sum(parse_amount(r.get("amount")) for r in live_refunds)
+        refunded = sum_amounts(r.get("amount") for r in live_refunds)
     else:
-        refunded = _decimal_sum(
-            parse_amount(p.get("refunded_amount")) for p in payments
-        )
+        refunded = sum_amounts(p.get("refunded_amount") for p in payments)
     if status == PAID and (
         detail == "partially_refunded"
         or (refunded > 0 and (paid_amount is None or refunded < paid_amount))
@@ -128,14 +115,8 @@ def state_from_order(body):
         status = PARTIALLY_REFUNDED
     elif status == PAID and paid_amount is not None and refunded >= paid_amount > 0:
         status = REFUNDED
-    payment_ids = [str(p["id"]) for p in payments if p.get("id")]
-    operation = None
-    chosen = next(
-        (p for p in payments if str(p.get("status")).lower() not in _FAILED),
-        payments[0] if payments else None,
-    )
-    if chosen:
-        operation = _operation_number(chosen)
+    chosen = (live or payments)[:1]
+    operation = _operation_number(chosen[0]) if chosen else None
     type_response = body.get("type_response")
     qr_data = type_response.get("qr_data") if isinstance(type_response, dict) else None
     return QrOrderState(
@@ -146,7 +127,7 @@ def state_from_order(body):
         status_detail=detail,
         paid_amount=paid_amount,
         currency=currency,
-        payment_ids=payment_ids,
+        payment_ids=[str(p["id"]) for p in payments if p.get("id")],
         operation_number=str(operation) if operation is not None else None,
         refunded_amount=refunded,
         qr_data=qr_data,
@@ -305,7 +286,7 @@ class OrdersApiClient:
         "rejected", read from the order's transactions.refunds."""
         answer = self.session.request("GET", f"/v1/orders/{_order_id(ref)}")
         wanted = {str(i) for i in refund_ids}
-        refunds = _list(_transactions(answer or {}).get("refunds"))
+        refunds = _transactions(answer, "refunds")
         return refund_status(
             r.get("status") for r in refunds if str(r.get("id")) in wanted
         )
@@ -320,7 +301,7 @@ def _refund_result(answer, amount):
     this call's refund of the order's single payment is the last one."""
     body = answer if isinstance(answer, dict) else {}
     state = state_from_order(body)
-    refunds = _list(_transactions(body).get("refunds"))[-1:]
+    refunds = _transactions(body, "refunds")[-1:]
     if not refunds and "transactions" not in body and body.get("amount"):
         # sdk-python's tests/resources/mocks/order_refund.json answers the
         # refund itself: {"id", "status": "approved", "amount", ...}.
