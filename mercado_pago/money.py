@@ -176,15 +176,11 @@ def _truncate(text, limit):
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
-def _format_quantity(quantity):
-    return format(quantity.normalize(), "f")
-
-
 def _qty_one(title, quantity, total, code, unit_measure, title_max):
     """One unit at the line total; the real quantity goes into the title."""
     if quantity != 1:
         suffix = "" if unit_measure in ("unit", "", None) else f" {unit_measure}"
-        title = f"{_format_quantity(quantity)}{suffix} x {title}"
+        title = f"{quantity.normalize():f}{suffix} x {title}"
     return Item(_truncate(title, title_max), 1, total, code, "unit")
 
 
@@ -221,11 +217,6 @@ def _fold(items, title, title_max):
     return Item(_truncate(title, title_max), 1, total, None, "unit")
 
 
-def _merged_title(items, fold_title):
-    titles = [item.title for item in items]
-    return " + ".join(titles) if len(titles) <= 3 else fold_title
-
-
 def _absorb(items, diff, fold_title, sale_title, title_max):
     """Make the items sum to the total by moving ``diff`` into one of them."""
     if diff == 0:
@@ -254,16 +245,19 @@ def _absorb(items, diff, fold_title, sale_title, title_max):
         running += items[index].total
         if running + diff > 0:
             break
-    group = [items[i] for i in sorted(merged)]
-    rest = [item for i, item in enumerate(items) if i not in merged]
-    title = sale_title if not rest else _merged_title(group, fold_title)
-    first = min(merged)
-    folded = Item(_truncate(title, title_max), 1, running + diff, None, "unit")
-    keep_before = [
-        item for i, item in enumerate(items) if i < first and i not in merged
+    if len(merged) == len(items):
+        title = sale_title
+    elif len(merged) <= 3:
+        title = " + ".join(items[i].title for i in sorted(merged))
+    else:
+        title = fold_title
+    folded = Item(_truncate(title, title_max), 1, running + diff)
+    first = min(merged)  # the merged line takes the place of the first of them
+    return [
+        folded if i == first else item
+        for i, item in enumerate(items)
+        if i == first or i not in merged
     ]
-    keep_after = [item for i, item in enumerate(items) if i > first and i not in merged]
-    return keep_before + [folded] + keep_after
 
 
 def build_items(
