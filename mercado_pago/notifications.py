@@ -25,7 +25,6 @@ DEFAULT_TOLERANCE = 300
 _MS_THRESHOLD = 10**12  # ts above this is in milliseconds
 _ID_RE = re.compile(r"[A-Za-z0-9_-]{1,64}")
 _HEX64_RE = re.compile(r"[0-9a-fA-F]{64}")
-_VERSION_KEY_RE = re.compile(r"v[0-9]+")
 _KINDS = {
     "order": "order",
     "orders": "order",  # MP's agent skill spells the topic in the plural
@@ -249,16 +248,12 @@ def build_manifest(data_id, x_request_id, ts, *, lowercase_id=False):
     exactly as received"); ``lowercase_id=True`` gives the form of Mercado Pago's
     Webhooks page ("data.id ... em letra minúscula"). ``manifests`` gives both.
     """
-    parts = []
     data_id = _text(data_id)
-    if data_id is not None:
-        parts.append(f"id:{data_id.lower() if lowercase_id else data_id};")
-    x_request_id = _text(x_request_id)
-    if x_request_id is not None:
-        parts.append(f"request-id:{x_request_id};")
-    if ts not in (None, ""):
-        parts.append(f"ts:{ts};")
-    return "".join(parts)
+    if data_id is not None and lowercase_id:
+        data_id = data_id.lower()
+    ts = None if ts in (None, "") else ts
+    parts = (("id", data_id), ("request-id", _text(x_request_id)), ("ts", ts))
+    return "".join(f"{key}:{value};" for key, value in parts if value is not None)
 
 
 def manifests(data_id, x_request_id, ts):
@@ -282,19 +277,16 @@ def _parse_signature(x_signature):
     keys (v2, anything else), are ignored. ``ts`` must be digits and ``v1``
     present, else the header is "malformed".
     """
-    ts, hashes = None, {}
+    found = {}
     for part in str(x_signature).split(","):
         key, sep, value = part.partition("=")
         key, value = key.strip().lower(), value.strip()
-        if not sep or not key or not value:
-            continue
-        if key == "ts":
-            ts = value
-        elif _VERSION_KEY_RE.fullmatch(key):
-            hashes[key] = value
-    if ts is None or not (ts.isascii() and ts.isdigit()) or "v1" not in hashes:
+        if sep and key in ("ts", "v1") and value:
+            found[key] = value
+    ts = found.get("ts", "")
+    if not (ts.isascii() and ts.isdigit()) or "v1" not in found:
         raise InvalidSignature("malformed")
-    return ts, hashes["v1"]
+    return ts, found["v1"]
 
 
 def verify_signature(
