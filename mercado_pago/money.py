@@ -78,6 +78,14 @@ def to_decimal(amount):
     return value
 
 
+def positive(amount, field, what):
+    """``amount`` as an exact Decimal, refused unless greater than zero."""
+    amount = to_decimal(amount)
+    if amount <= 0:
+        raise ValidationError(f"The {what} must be greater than zero.", field=field)
+    return amount
+
+
 def quantize(amount, currency):
     """Round half-up to the currency's Mercado Pago decimals."""
     exponent = Decimal(1).scaleb(-currency_decimals(currency))
@@ -281,11 +289,7 @@ def build_items(
       as quantity 1, or into a merged line when no single line can carry it;
     - with ``max_items`` (10 for the Orders API) the extra lines fold into one.
     """
-    total = quantize(total, currency)
-    if total <= 0:
-        raise ValidationError(
-            "The order total must be greater than zero.", field="total_amount"
-        )
+    total = positive(quantize(total, currency), "total_amount", "order total")
     if max_items is not None and max_items < 1:
         raise ValueError("max_items must be at least 1.")
     items = _to_items(lines, currency, title_max)

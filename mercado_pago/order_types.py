@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from .errors import ValidationError
-from .money import ItemLine, currency_decimals, quantize, to_decimal
+from .money import ItemLine, currency_decimals, positive, quantize
 from .references import (
     check_external_reference,
     check_pos_external_id,
@@ -57,11 +57,7 @@ class QrOrderRequest:
                 self.external_store_id, field="external_store_id", strict=False
             )
         currency_decimals(self.currency)
-        total = to_decimal(self.total)
-        if total <= 0:
-            raise ValidationError(
-                "The order total must be greater than zero.", field="total_amount"
-            )
+        total = positive(self.total, "total_amount", "order total")
         if quantize(total, self.currency) != total:
             # Rounding here would charge an amount the caller did not ask for.
             raise ValidationError(

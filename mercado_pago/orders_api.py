@@ -14,8 +14,8 @@ from .money import (
     build_items,
     format_orders_amount,
     parse_amount,
+    positive,
     sum_amounts,
-    to_decimal,
 )
 from .order_types import (
     CANCELED,
@@ -248,7 +248,7 @@ class OrdersApiClient:
         order_id = _order_id(ref)
         body = None
         if amount is not None:
-            amount = to_decimal(amount)
+            amount = positive(amount, "amount", "refund amount")
             body = self._partial_refund_body(order_id, amount, payment_id, currency)
         answer = self.session.request(
             "POST",
@@ -260,10 +260,6 @@ class OrdersApiClient:
 
     def _partial_refund_body(self, order_id, amount, payment_id, currency):
         """A partial refund names the payment transaction (PAY...)."""
-        if amount <= 0:
-            raise ValidationError(
-                "The refund amount must be greater than zero.", field="amount"
-            )
         if payment_id is None or currency is None:
             current = self.get(order_id)
             payment_id = payment_id or next(iter(current.payment_ids), None)
