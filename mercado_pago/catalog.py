@@ -8,8 +8,7 @@ says it already exists. That is how a resource created remotely but not saved
 locally is found again on the next try instead of being duplicated.
 """
 
-# Pure Python, no Odoo: messages are English for logs and for the Odoo layer, which
-# shows its own translated text. pylint-odoo takes this ValidationError for Odoo's.
+# English messages: this is not Odoo's ValidationError, which pylint-odoo assumes.
 # pylint: disable=translation-required
 
 import logging

@@ -116,7 +116,7 @@ class MercadoPagoError(Exception):
 
     def __post_init__(self):
         self.message = scrub(self.message) or "Mercado Pago error"
-        super().__init__(self.message)
+        self.args = (self.message,)
 
     def __str__(self):
         head = []

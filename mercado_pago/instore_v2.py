@@ -5,8 +5,7 @@ whatever order was pending on that cashbox. The order is therefore tracked by it
 ``external_reference``: merchant orders (``closed`` = paid) and their payments.
 """
 
-# Pure Python, no Odoo: messages are English for logs and for the Odoo layer, which
-# shows its own translated text. pylint-odoo takes this ValidationError for Odoo's.
+# English messages: this is not Odoo's ValidationError, which pylint-odoo assumes.
 # create() here is an HTTP call, not an ORM override.
 # pylint: disable=translation-required,method-required-super
 

@@ -4,8 +4,7 @@ All arithmetic is done in ``Decimal`` with ROUND_HALF_UP (never truncation); flo
 are refused at the entrance because ``1.005`` as a float is 1.00499999...
 """
 
-# Pure Python, no Odoo: messages are English for logs and for the Odoo layer, which
-# shows its own translated text. pylint-odoo takes this ValidationError for Odoo's.
+# English messages: this is not Odoo's ValidationError, which pylint-odoo assumes.
 # pylint: disable=translation-required
 
 from dataclasses import dataclass

@@ -1,7 +1,6 @@
 """The data both QR order implementations share: request, normalized state, refund."""
 
-# Pure Python, no Odoo: messages are English for logs and for the Odoo layer, which
-# shows its own translated text. pylint-odoo takes this ValidationError for Odoo's.
+# English messages: this is not Odoo's ValidationError, which pylint-odoo assumes.
 # pylint: disable=translation-required
 
 from dataclasses import dataclass, field

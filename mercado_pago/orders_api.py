@@ -1,7 +1,6 @@
 """QR orders through the Orders API (``POST /v1/orders`` with ``type: qr``)."""
 
-# Pure Python, no Odoo: messages are English for logs and for the Odoo layer, which
-# shows its own translated text. pylint-odoo takes this ValidationError for Odoo's.
+# English messages: this is not Odoo's ValidationError, which pylint-odoo assumes.
 # create() here is an HTTP call, not an ORM override.
 # pylint: disable=translation-required,method-required-super
 
