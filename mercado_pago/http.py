@@ -27,7 +27,8 @@ import logging
 import math
 import random
 import time
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import KW_ONLY, InitVar, dataclass
 from functools import partial
 from urllib.parse import urlsplit
 
@@ -122,50 +123,41 @@ def _safe_json(response):
         return scrub(response.text[:300]) if response.text else None
 
 
+@dataclass(eq=False, repr=False)
 class MercadoPagoSession:
     """Wraps one ``requests.Session`` bound to one access token."""
 
-    def __init__(
-        self,
-        access_token,
-        base_url=DEFAULT_BASE_URL,
-        connect_timeout=5,
-        read_timeout=15,
-        max_attempts=4,
-        backoff_base=0.5,
-        backoff_max=8.0,
-        platform_id=None,
-        sleep=time.sleep,
-        rng=random.random,
-        *,
-        retry_after_cap=30.0,
-        clock=time.time,
-    ):
+    access_token: InitVar[str]
+    base_url: str = DEFAULT_BASE_URL
+    connect_timeout: float = 5
+    read_timeout: float = 15
+    max_attempts: int = 4
+    backoff_base: float = 0.5
+    backoff_max: float = 8.0
+    platform_id: str | None = None
+    sleep: Callable = time.sleep
+    rng: Callable = random.random
+    _: KW_ONLY
+    retry_after_cap: float = 30.0
+    clock: Callable = time.time
+
+    def __post_init__(self, access_token):
         if not access_token or not isinstance(access_token, str):
             raise ValueError("A Mercado Pago access token is required.")
-        if max_attempts < 1:
+        if self.max_attempts < 1:
             raise ValueError("max_attempts must be at least 1.")
         self._token = access_token
-        self.base_url = base_url.rstrip("/")
-        self.connect_timeout = connect_timeout
-        self.read_timeout = read_timeout
-        self.max_attempts = max_attempts
-        self.backoff_base = backoff_base
-        self.backoff_max = backoff_max
-        self.retry_after_cap = retry_after_cap
-        self.platform_id = platform_id
-        self._sleep = sleep
-        self._rng = rng
-        self._clock = clock
+        self.base_url = self.base_url.rstrip("/")
         self._session = requests.Session()
-        headers = {
-            "Authorization": f"Bearer {access_token}",
-            "Accept": "application/json",
-            "User-Agent": USER_AGENT,
-        }
-        if platform_id:
-            headers["X-Platform-Id"] = platform_id
-        self._session.headers.update(headers)
+        self._session.headers.update(
+            {
+                "Authorization": f"Bearer {access_token}",
+                "Accept": "application/json",
+                "User-Agent": USER_AGENT,
+            }
+        )
+        if self.platform_id:
+            self._session.headers["X-Platform-Id"] = self.platform_id
 
     def __repr__(self):
         return f"<MercadoPagoSession base_url={self.base_url!r} token=***>"
@@ -316,7 +308,7 @@ class MercadoPagoSession:
                 delay = retry.wait
                 if delay is None:  # exponential backoff with full jitter
                     ceiling = self.backoff_base * (2 ** (attempt - 1))
-                    delay = self._rng() * min(self.backoff_max, ceiling)
+                    delay = self.rng() * min(self.backoff_max, ceiling)
                 _logger.info(
                     "Mercado Pago %s attempt %d failed (%s); retrying in %.2fs",
                     call,
@@ -324,7 +316,7 @@ class MercadoPagoSession:
                     error,
                     delay,
                 )
-                self._sleep(delay)
+                self.sleep(delay)
 
     def _check_download_url(self, url):
         """https anywhere; plain http only on the session's own API host."""
@@ -398,7 +390,7 @@ class MercadoPagoSession:
         )
         if status == 429 or locked:
             wait = parse_retry_after(
-                response.headers.get("Retry-After"), now=self._clock()
+                response.headers.get("Retry-After"), now=self.clock()
             )
             # "Later", whatever code Mercado Pago puts in the body.
             later = error(
