@@ -106,14 +106,11 @@ def from_minor_units(units, currency):
 def format_orders_amount(amount, currency):
     """Orders API amounts are strings with two decimals: "50.00", "1500.00" (CLP).
 
-    The amount is first rounded to the currency's decimals (CLP/COP: none), then
-    written with two decimals, the one form every public source accepts: the
-    Create order reference (HTML, en/es/pt) says the field "must contain two
-    decimal places, even if it is a whole number. For example, 50.00", while its
-    Markdown version and the QR guide say "two decimal places or none"
-    (docs/mercado-pago-api.md; developers/en/reference/in-person-payments/
-    qr-code/orders/create-order/post). Answers are read with or without
-    decimals by ``parse_amount`` ("120" and "120.00" alike).
+    Rounded to the currency's decimals first (CLP/COP: none). Two decimals is
+    the one form every public source accepts: the Create order reference wants
+    them "even if it is a whole number", its Markdown version and the QR guide
+    allow "two decimal places or none" (docs/mercado-pago-api.md).
+    ``parse_amount`` reads answers with or without them.
     """
     return f"{quantize(amount, currency):.2f}"
 
@@ -121,11 +118,9 @@ def format_orders_amount(amount, currency):
 def format_v2_amount(amount, currency):
     """In-store v2 amounts are JSON numbers: int without decimals, else float.
 
-    The float is created only here, at the serialization boundary, from an already
-    rounded Decimal with at most 2 decimals. ``json`` writes ``repr(float)``, the
-    shortest string that maps back to the same double, and any decimal of up to
-    15 significant digits survives that round trip, so ``Decimal("19.99")`` is
-    sent as ``19.99`` (not 19.989999...) for every amount below 10**13.
+    The float is made only here, from a Decimal already rounded to 2 decimals:
+    ``json`` writes its shortest repr, which gives back any decimal of up to 15
+    digits, so ``Decimal("19.99")`` is sent as ``19.99`` below 10**13.
     """
     value = quantize(amount, currency)
     if currency_decimals(currency) == 0 or value == value.to_integral_value():

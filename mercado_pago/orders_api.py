@@ -67,12 +67,10 @@ def _transactions(body, kind):
 def _operation_number(payment):
     """Mercado Pago's operation number of one payment of an order.
 
-    The SDKs' order models read ``reference_id`` (sdk-nodejs
-    src/clients/order/commonTypes.ts, sdk-go pkg/order/response.go; fixtures such
-    as sdk-php .../Order/get_order_response.json), while the published QR and
-    Point order webhooks carry ``reference: {"id": ...}`` (docs/qr-code/
-    notifications, docs/mp-point/notifications). Either is read; the payment
-    method's reference, then the payment id (PAY...), are last resorts.
+    The SDKs' order models read ``reference_id`` (sdk-nodejs, sdk-go, sdk-php
+    fixtures), the published QR and Point order webhooks carry ``reference:
+    {"id": ...}``. Either is read; the payment method's reference, then the
+    payment id (PAY...), are last resorts.
     """
     reference = payment.get("reference")
     reference = reference.get("id") if isinstance(reference, dict) else None
