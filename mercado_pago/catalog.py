@@ -8,8 +8,7 @@ says it already exists. That is how a resource created remotely but not saved
 locally is found again on the next try instead of being duplicated.
 """
 
-# Pure Python, no Odoo: messages are English for logs and for the Odoo layer, which
-# shows its own translated text. pylint-odoo takes this ValidationError for Odoo's.
+# English messages: this is not Odoo's ValidationError, which pylint-odoo assumes.
 # pylint: disable=translation-required
 
 import logging
@@ -146,9 +145,13 @@ def pos_payload(name, external_id, store_id, external_store_id, category=None):
     return payload
 
 
-def _same_id(left, right):
-    # POS external ids may be compared case-insensitively by MP (legacy guide).
-    return str(left or "").lower() == str(right or "").lower()
+def _match(found, external_id):
+    """The first of `found` with `external_id`, whatever its case: MP may
+    compare external ids case-insensitively (legacy guide)."""
+    wanted = str(external_id or "").lower()
+    return next(
+        (r for r in found if str(r.get("external_id") or "").lower() == wanted), None
+    )
 
 
 class CatalogClient:
@@ -172,13 +175,10 @@ class CatalogClient:
         params = {}
         if external_id is not None:
             params["external_id"] = check_store_external_id(external_id, strict=False)
-        return self._paginate(f"/users/{_user(user_id)}/stores/search", params)
+        return paginate(self.session, f"/users/{_user(user_id)}/stores/search", params)
 
     def find_store_by_external_id(self, user_id, external_id):
-        for store in self.search_stores(user_id, external_id=external_id):
-            if _same_id(store.get("external_id"), external_id):
-                return store
-        return None
+        return _match(self.search_stores(user_id, external_id=external_id), external_id)
 
     def update_store(self, user_id, store_id, payload):
         store = check_resource_id(store_id, "store_id")
@@ -212,13 +212,10 @@ class CatalogClient:
         params = {key: value for key, value in filters.items() if value is not None}
         if "external_id" in params:
             check_pos_external_id(params["external_id"])
-        return self._paginate("/pos", params)
+        return paginate(self.session, "/pos", params)
 
     def find_pos_by_external_id(self, external_id):
-        for pos in self.search_pos(external_id=external_id):
-            if _same_id(pos.get("external_id"), external_id):
-                return pos
-        return None
+        return _match(self.search_pos(external_id=external_id), external_id)
 
     def update_pos(self, pos_id, payload):
         pos = check_resource_id(pos_id, "pos_id", numeric=True)
@@ -234,9 +231,6 @@ class CatalogClient:
             lambda: self.find_pos_by_external_id(external_id),
             lambda: self.create_pos(payload),
         )
-
-    def _paginate(self, path, params):
-        return paginate(self.session, path, params)
 
 
 def _create_or_find(what, external_id, find, create):

@@ -12,6 +12,7 @@ Every one of them is reduced to (code, message, field).
 """
 
 import re
+from dataclasses import KW_ONLY, dataclass
 
 # Bearer tokens look like APP_USR-<digits>-<...>-<hex>-<user id> or TEST-...; MP
 # sometimes echoes what it was sent, so messages are scrubbed before they are kept.
@@ -93,6 +94,7 @@ def scrub(text, secrets=()):
     return text
 
 
+@dataclass(eq=False)
 class MercadoPagoError(Exception):
     """A failed Mercado Pago call.
 
@@ -101,29 +103,20 @@ class MercadoPagoError(Exception):
     retry with the same idempotency key, never assume failure.
     """
 
-    def __init__(
-        self,
-        message,
-        *,
-        status=None,
-        code=None,
-        field=None,
-        retry_after=None,
-        unknown_outcome=False,
-        method=None,
-        path=None,
-        attempts=None,
-    ):
-        self.message = scrub(message) or "Mercado Pago error"
-        self.status = status
-        self.code = code
-        self.field = field
-        self.retry_after = retry_after
-        self.unknown_outcome = unknown_outcome
-        self.method = method
-        self.path = path
-        self.attempts = attempts
-        super().__init__(self.message)
+    message: str
+    _: KW_ONLY
+    status: int | None = None
+    code: str | None = None
+    field: str | None = None
+    retry_after: float | None = None
+    unknown_outcome: bool = False
+    method: str | None = None
+    path: str | None = None
+    attempts: int | None = None
+
+    def __post_init__(self):
+        self.message = scrub(self.message) or "Mercado Pago error"
+        self.args = (self.message,)
 
     def __str__(self):
         head = []

@@ -17,16 +17,19 @@ Retry policy
 Nothing here logs a header, a body or the token.
 """
 
-# Pure Python, no Odoo: messages are English for logs and for the Odoo layer, which
-# shows its own translated text. pylint-odoo takes this ValidationError for Odoo's.
+# English messages: this is not Odoo's ValidationError, which pylint-odoo assumes.
 # pylint: disable=translation-required
 
 import email.utils
+import itertools
 import json
 import logging
 import math
 import random
 import time
+from collections.abc import Callable
+from dataclasses import KW_ONLY, InitVar, dataclass
+from functools import partial
 from urllib.parse import urlsplit
 
 import requests
@@ -120,50 +123,41 @@ def _safe_json(response):
         return scrub(response.text[:300]) if response.text else None
 
 
+@dataclass(eq=False, repr=False)
 class MercadoPagoSession:
     """Wraps one ``requests.Session`` bound to one access token."""
 
-    def __init__(
-        self,
-        access_token,
-        base_url=DEFAULT_BASE_URL,
-        connect_timeout=5,
-        read_timeout=15,
-        max_attempts=4,
-        backoff_base=0.5,
-        backoff_max=8.0,
-        platform_id=None,
-        sleep=time.sleep,
-        rng=random.random,
-        *,
-        retry_after_cap=30.0,
-        clock=time.time,
-    ):
+    access_token: InitVar[str]
+    base_url: str = DEFAULT_BASE_URL
+    connect_timeout: float = 5
+    read_timeout: float = 15
+    max_attempts: int = 4
+    backoff_base: float = 0.5
+    backoff_max: float = 8.0
+    platform_id: str | None = None
+    sleep: Callable = time.sleep
+    rng: Callable = random.random
+    _: KW_ONLY
+    retry_after_cap: float = 30.0
+    clock: Callable = time.time
+
+    def __post_init__(self, access_token):
         if not access_token or not isinstance(access_token, str):
             raise ValueError("A Mercado Pago access token is required.")
-        if max_attempts < 1:
+        if self.max_attempts < 1:
             raise ValueError("max_attempts must be at least 1.")
         self._token = access_token
-        self.base_url = base_url.rstrip("/")
-        self.connect_timeout = connect_timeout
-        self.read_timeout = read_timeout
-        self.max_attempts = max_attempts
-        self.backoff_base = backoff_base
-        self.backoff_max = backoff_max
-        self.retry_after_cap = retry_after_cap
-        self.platform_id = platform_id
-        self._sleep = sleep
-        self._rng = rng
-        self._clock = clock
+        self.base_url = self.base_url.rstrip("/")
         self._session = requests.Session()
-        headers = {
-            "Authorization": f"Bearer {access_token}",
-            "Accept": "application/json",
-            "User-Agent": USER_AGENT,
-        }
-        if platform_id:
-            headers["X-Platform-Id"] = platform_id
-        self._session.headers.update(headers)
+        self._session.headers.update(
+            {
+                "Authorization": f"Bearer {access_token}",
+                "Accept": "application/json",
+                "User-Agent": USER_AGENT,
+            }
+        )
+        if self.platform_id:
+            self._session.headers["X-Platform-Id"] = self.platform_id
 
     def __repr__(self):
         return f"<MercadoPagoSession base_url={self.base_url!r} token=***>"
@@ -215,14 +209,11 @@ class MercadoPagoSession:
                 allow_redirects=False,
             )
 
-        def decode(response, context):
-            return _decode(response, context, raw)
-
         return self._call(
             method,
             path,
             send,
-            decode,
+            partial(_decode, raw=raw),
             expect=expect,
             retryable=retryable,
             keyed=idempotency_key is not None,
@@ -251,9 +242,7 @@ class MercadoPagoSession:
                 stream=True,
             )
 
-        def decode(response, context):
-            return _read_capped(response, max_bytes, context)
-
+        decode = partial(_read_capped, max_bytes=max_bytes)
         try:
             return self._call(
                 "GET", path, send, decode, expect=(200,), call=path, error_body=None
@@ -284,12 +273,10 @@ class MercadoPagoSession:
     ):
         """`send` once per attempt; `decode` reads an expected answer, and
         `error_body` (None: nothing is read) the body of any other."""
-        attempt = 0
         # Once one attempt may have been applied, the call's outcome stays unknown
         # whatever later attempts say (a refused reconnect proves nothing).
         maybe_applied = False
-        while True:
-            attempt += 1
+        for attempt in itertools.count(1):
             try:
                 return self._attempt(
                     method,
@@ -307,29 +294,29 @@ class MercadoPagoSession:
                 error.unknown_outcome = error.unknown_outcome or maybe_applied
                 raise
             except _Retry as retry:
-                maybe_applied = maybe_applied or retry.error.unknown_outcome
-                self._wait_or_give_up(retry, attempt, maybe_applied, call)
-
-    def _wait_or_give_up(self, retry, attempt, maybe_applied, call):
-        """Sleep before the next attempt, or raise the error once the attempts
-        are spent or the failure is not one to retry."""
-        error = retry.error
-        if attempt >= self.max_attempts or not retry.allowed:
-            error.attempts = attempt
-            error.unknown_outcome = maybe_applied
-            _logger.warning(
-                "Mercado Pago %s gave up after %d attempt(s): %s", call, attempt, error
-            )
-            raise error from retry.cause
-        delay = self._delay(attempt, retry.wait)
-        _logger.info(
-            "Mercado Pago %s attempt %d failed (%s); retrying in %.2fs",
-            call,
-            attempt,
-            error,
-            delay,
-        )
-        self._sleep(delay)
+                error = retry.error
+                maybe_applied = maybe_applied or error.unknown_outcome
+                if attempt >= self.max_attempts or not retry.allowed:
+                    error.attempts, error.unknown_outcome = attempt, maybe_applied
+                    _logger.warning(
+                        "Mercado Pago %s gave up after %d attempt(s): %s",
+                        call,
+                        attempt,
+                        error,
+                    )
+                    raise error from retry.cause
+                delay = retry.wait
+                if delay is None:  # exponential backoff with full jitter
+                    ceiling = self.backoff_base * (2 ** (attempt - 1))
+                    delay = self.rng() * min(self.backoff_max, ceiling)
+                _logger.info(
+                    "Mercado Pago %s attempt %d failed (%s); retrying in %.2fs",
+                    call,
+                    attempt,
+                    error,
+                    delay,
+                )
+                self.sleep(delay)
 
     def _check_download_url(self, url):
         """https anywhere; plain http only on the session's own API host."""
@@ -348,12 +335,6 @@ class MercadoPagoSession:
             )
 
     # -- internals ------------------------------------------------------------
-
-    def _delay(self, attempt, wait):
-        if wait is not None:
-            return wait
-        ceiling = min(self.backoff_max, self.backoff_base * (2 ** (attempt - 1)))
-        return self._rng() * ceiling
 
     def _attempt(
         self, method, path, send, decode, expect, attempt, retry, keyed, error_body
@@ -397,6 +378,9 @@ class MercadoPagoSession:
     def _refuse(self, response, body, context, retry, keyed_write):
         """Raise what a non-expected answer means: an error, or a retry."""
         status = response.status_code
+        error = partial(
+            error_from_response, status, body, secrets=(self._token,), **context
+        )
         # 423 Locked (the SDKs' "retryable": the key's first request still
         # runs), or a 409 resource_locked (sdk-python MPOrderErrors): that
         # request may yet apply, so a keyed write's outcome is unknown.
@@ -406,46 +390,35 @@ class MercadoPagoSession:
         )
         if status == 429 or locked:
             wait = parse_retry_after(
-                response.headers.get("Retry-After"), now=self._clock()
+                response.headers.get("Retry-After"), now=self.clock()
             )
             # "Later", whatever code Mercado Pago puts in the body.
-            error = error_from_response(
-                status,
-                body,
-                secrets=(self._token,),
+            later = error(
                 cls=RateLimitedError,
                 retry_after=wait,
                 unknown_outcome=locked and keyed_write,
-                **context,
             )
             if wait is not None and wait > self.retry_after_cap:
-                raise error
-            raise _Retry(error, allowed=retry, wait=wait)
+                raise later
+            raise _Retry(later, allowed=retry, wait=wait)
         if status >= 500 or status == 424:
-            error = error_from_response(
-                status,
-                body,
-                secrets=(self._token,),
-                unknown_outcome=context["method"] not in IDEMPOTENT_METHODS,
-                **context,
-            )
-            raise _Retry(error, allowed=retry and status not in _NOT_RETRYABLE_5XX)
+            failed = error(unknown_outcome=context["method"] not in IDEMPOTENT_METHODS)
+            raise _Retry(failed, allowed=retry and status not in _NOT_RETRYABLE_5XX)
         if 300 <= status < 400:
             raise MercadoPagoError(
                 f"Unexpected redirect (HTTP {status}).", status=status, **context
             )
-        raise error_from_response(status, body, secrets=(self._token,), **context)
+        raise error()
 
 
+@dataclass(eq=False)
 class _Retry(Exception):
     """Internal: a failed attempt, and whether the policy allows another one."""
 
-    def __init__(self, error, *, allowed, wait=None, cause=None):
-        super().__init__(str(error))
-        self.error = error
-        self.allowed = allowed
-        self.wait = wait
-        self.cause = cause
+    error: MercadoPagoError
+    allowed: bool
+    wait: float | None = None
+    cause: BaseException | None = None
 
 
 def _host_port(parts):
@@ -454,7 +427,7 @@ def _host_port(parts):
     return (parts.hostname or "").lower(), parts.port or default
 
 
-def _read_capped(response, max_bytes, context):
+def _read_capped(response, context, max_bytes):
     """The body of a streamed response: refused as soon as it passes
     max_bytes, tried again when shorter than announced (urllib3 1.26 returns
     a body that a closed connection cut short)."""

@@ -5,8 +5,7 @@ whatever order was pending on that cashbox. The order is therefore tracked by it
 ``external_reference``: merchant orders (``closed`` = paid) and their payments.
 """
 
-# Pure Python, no Odoo: messages are English for logs and for the Odoo layer, which
-# shows its own translated text. pylint-odoo takes this ValidationError for Odoo's.
+# English messages: this is not Odoo's ValidationError, which pylint-odoo assumes.
 # create() here is an HTTP call, not an ORM override.
 # pylint: disable=translation-required,method-required-super
 
@@ -15,7 +14,6 @@ import hashlib
 import logging
 import time
 from dataclasses import replace
-from decimal import Decimal
 from urllib.parse import quote
 
 from .errors import NotFoundError, ValidationError
@@ -25,7 +23,7 @@ from .money import (
     V2_TITLE_MAX,
     build_items,
     format_v2_amount,
-    parse_amount,
+    sum_amounts,
     to_decimal,
 )
 from .order_types import (
@@ -70,9 +68,10 @@ def _payment_key(payment):
     return (0, int(text), "") if text.isdigit() else (1, 0, text)
 
 
-def _refund_key(idempotency_key, payment_id, first):
-    """One key per refunded payment, derived deterministically from the caller's."""
-    if first:
+def _refund_key(idempotency_key, payment_id, first_id):
+    """One key per refunded payment, derived deterministically from the caller's
+    (the first payment takes the caller's key itself)."""
+    if payment_id == first_id:
         return idempotency_key
     digest = hashlib.sha256(f"{idempotency_key}:{payment_id}".encode()).hexdigest()
     return f"r{digest[:40]}"
@@ -163,15 +162,7 @@ class InstoreV2Client:
             json=body,
             idempotent=True,
         )
-        return QrOrderState(
-            api=API,
-            order_id=None,
-            status=PENDING,
-            raw_status=None,
-            currency=req.currency,
-            external_reference=req.external_reference,
-            raw={},
-        )
+        return _bare(req.external_reference, PENDING, currency=req.currency)
 
     # -- read -----------------------------------------------------------------
 
@@ -204,18 +195,10 @@ class InstoreV2Client:
         if state is not None:
             return state
         if external_pos_id is None or self._on_cashbox(ref, external_pos_id):
-            return QrOrderState(
-                api=API, order_id=None, status=PENDING, external_reference=ref
-            )
+            return _bare(ref, PENDING)
         # Not payable any more (expired, replaced or deleted), and nothing paid
         # yet: the caller decides with its own expiry time.
-        return QrOrderState(
-            api=API,
-            order_id=None,
-            status=UNKNOWN,
-            raw_status=NOT_ON_CASHBOX,
-            external_reference=ref,
-        )
+        return _bare(ref, UNKNOWN, NOT_ON_CASHBOX)
 
     def _find(self, external_reference):
         check_external_reference(external_reference)
@@ -227,20 +210,17 @@ class InstoreV2Client:
 
     def _payments(self, ref, merchant_orders):
         """Every payment once, in full detail for those that moved money."""
-        summaries = {}
-        for order in merchant_orders:
-            for payment in order.get("payments") or []:
-                if isinstance(payment, dict) and payment.get("id") is not None:
-                    summaries.setdefault(str(payment["id"]), payment)
+        found = [p for o in merchant_orders for p in o.get("payments") or []]
         if not merchant_orders:
-            for payment in self.payments.search_payments(external_reference=ref):
-                if payment.get("id") is not None:
-                    summaries.setdefault(str(payment["id"]), payment)
+            found = self.payments.search_payments(external_reference=ref)
+        summaries = {}
+        for payment in found:
+            if isinstance(payment, dict) and payment.get("id") is not None:
+                summaries.setdefault(str(payment["id"]), payment)
         detailed = []
         for payment_id, summary in summaries.items():
-            if (
-                str(summary.get("status")).lower() in _MONEY_STATUSES
-                and str(payment_id).isdigit()
+            if str(summary.get("status")).lower() in _MONEY_STATUSES and (
+                payment_id.isdigit()
             ):
                 # The merchant order's copy lacks the refund totals.
                 summary = self.payments.get_payment(payment_id) or summary
@@ -250,8 +230,8 @@ class InstoreV2Client:
 
     def _state(self, ref, merchant_orders, payments):
         money = [p for p in payments if str(p.get("status")).lower() in _MONEY_STATUSES]
-        paid_amount = _sum(p.get("transaction_amount") for p in money)
-        refunded = _sum(
+        paid_amount = sum_amounts(p.get("transaction_amount") for p in money)
+        refunded = sum_amounts(
             p.get("transaction_amount_refunded") or p.get("amount_refunded")
             for p in money
         )
@@ -334,13 +314,7 @@ class InstoreV2Client:
             _logger.info("Order %s is no longer on cashbox %s", ref, external_pos_id)
         state = self._find(ref)
         if state is None:
-            return QrOrderState(
-                api=API,
-                order_id=None,
-                status=CANCELED,
-                raw_status=NOT_ON_CASHBOX,
-                external_reference=ref,
-            )
+            return _bare(ref, CANCELED, NOT_ON_CASHBOX)
         if state.paid_amount is None and (
             state.status in (PENDING, UNKNOWN)
             # Our DELETE expired the merchant order of the rejected attempts.
@@ -376,19 +350,17 @@ class InstoreV2Client:
             targets = [(payments[0], amount)]
         else:
             targets = [(p, None) for p in payments if p.get("status") == "approved"]
-        refunds = []
-        for payment, part in targets:
-            payment_id = str(payment["id"])
-            refunds.append(
-                self.payments.refund_payment(
-                    payment_id,
-                    part,
-                    currency=payment.get("currency_id") or state.currency,
-                    idempotency_key=_refund_key(
-                        idempotency_key, payment_id, payment_id == first_id
-                    ),
-                )
+        refunds = [
+            self.payments.refund_payment(
+                str(payment["id"]),
+                part,
+                currency=payment.get("currency_id") or state.currency,
+                idempotency_key=_refund_key(
+                    idempotency_key, str(payment["id"]), first_id
+                ),
             )
+            for payment, part in targets
+        ]
         refunds = [r for r in refunds if isinstance(r, dict)]
         if not targets:
             # Everything was refunded already (by an earlier try of this call):
@@ -399,7 +371,7 @@ class InstoreV2Client:
                 for r in p.get("refunds") or []
                 if isinstance(r, dict)
             ]
-        total = _sum(r.get("amount") for r in refunds) if refunds else amount
+        total = sum_amounts(r.get("amount") for r in refunds) if refunds else amount
         return RefundResult(
             refund_ids=[str(r["id"]) for r in refunds if r.get("id") is not None],
             amount=total,
@@ -424,7 +396,13 @@ class InstoreV2Client:
         return refund_status(r.get("status") for r in refunds)
 
 
-def _sum(values):
-    return sum(
-        (parse_amount(v) for v in values if v is not None and v != ""), Decimal(0)
+def _bare(ref, status, raw_status=None, **values):
+    """A state with no merchant order nor payment behind it (yet, or any more)."""
+    return QrOrderState(
+        api=API,
+        order_id=None,
+        status=status,
+        raw_status=raw_status,
+        external_reference=ref,
+        **values,
     )

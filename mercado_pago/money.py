@@ -4,8 +4,7 @@ All arithmetic is done in ``Decimal`` with ROUND_HALF_UP (never truncation); flo
 are refused at the entrance because ``1.005`` as a float is 1.00499999...
 """
 
-# Pure Python, no Odoo: messages are English for logs and for the Odoo layer, which
-# shows its own translated text. pylint-odoo takes this ValidationError for Odoo's.
+# English messages: this is not Odoo's ValidationError, which pylint-odoo assumes.
 # pylint: disable=translation-required
 
 from dataclasses import dataclass
@@ -78,6 +77,14 @@ def to_decimal(amount):
     return value
 
 
+def positive(amount, field, what):
+    """``amount`` as an exact Decimal, refused unless greater than zero."""
+    amount = to_decimal(amount)
+    if amount <= 0:
+        raise ValidationError(f"The {what} must be greater than zero.", field=field)
+    return amount
+
+
 def quantize(amount, currency):
     """Round half-up to the currency's Mercado Pago decimals."""
     exponent = Decimal(1).scaleb(-currency_decimals(currency))
@@ -99,14 +106,11 @@ def from_minor_units(units, currency):
 def format_orders_amount(amount, currency):
     """Orders API amounts are strings with two decimals: "50.00", "1500.00" (CLP).
 
-    The amount is first rounded to the currency's decimals (CLP/COP: none), then
-    written with two decimals, the one form every public source accepts: the
-    Create order reference (HTML, en/es/pt) says the field "must contain two
-    decimal places, even if it is a whole number. For example, 50.00", while its
-    Markdown version and the QR guide say "two decimal places or none"
-    (docs/mercado-pago-api.md; developers/en/reference/in-person-payments/
-    qr-code/orders/create-order/post). Answers are read with or without
-    decimals by ``parse_amount`` ("120" and "120.00" alike).
+    Rounded to the currency's decimals first (CLP/COP: none). Two decimals is
+    the one form every public source accepts: the Create order reference wants
+    them "even if it is a whole number", its Markdown version and the QR guide
+    allow "two decimal places or none" (docs/mercado-pago-api.md).
+    ``parse_amount`` reads answers with or without them.
     """
     return f"{quantize(amount, currency):.2f}"
 
@@ -114,11 +118,9 @@ def format_orders_amount(amount, currency):
 def format_v2_amount(amount, currency):
     """In-store v2 amounts are JSON numbers: int without decimals, else float.
 
-    The float is created only here, at the serialization boundary, from an already
-    rounded Decimal with at most 2 decimals. ``json`` writes ``repr(float)``, the
-    shortest string that maps back to the same double, and any decimal of up to
-    15 significant digits survives that round trip, so ``Decimal("19.99")`` is
-    sent as ``19.99`` (not 19.989999...) for every amount below 10**13.
+    The float is made only here, from a Decimal already rounded to 2 decimals:
+    ``json`` writes its shortest repr, which gives back any decimal of up to 15
+    digits, so ``Decimal("19.99")`` is sent as ``19.99`` below 10**13.
     """
     value = quantize(amount, currency)
     if currency_decimals(currency) == 0 or value == value.to_integral_value():
@@ -138,6 +140,11 @@ def parse_amount(value, currency=None):
         value = repr(value)
     amount = to_decimal(value)
     return quantize(amount, currency) if currency else amount
+
+
+def sum_amounts(values):
+    """The sum of MP amounts (see ``parse_amount``); absent ones count nothing."""
+    return sum((a for a in map(parse_amount, values) if a is not None), Decimal(0))
 
 
 @dataclass(frozen=True)
@@ -171,15 +178,11 @@ def _truncate(text, limit):
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
-def _format_quantity(quantity):
-    return format(quantity.normalize(), "f")
-
-
 def _qty_one(title, quantity, total, code, unit_measure, title_max):
     """One unit at the line total; the real quantity goes into the title."""
     if quantity != 1:
         suffix = "" if unit_measure in ("unit", "", None) else f" {unit_measure}"
-        title = f"{_format_quantity(quantity)}{suffix} x {title}"
+        title = f"{quantity.normalize():f}{suffix} x {title}"
     return Item(_truncate(title, title_max), 1, total, code, "unit")
 
 
@@ -216,11 +219,6 @@ def _fold(items, title, title_max):
     return Item(_truncate(title, title_max), 1, total, None, "unit")
 
 
-def _merged_title(items, fold_title):
-    titles = [item.title for item in items]
-    return " + ".join(titles) if len(titles) <= 3 else fold_title
-
-
 def _absorb(items, diff, fold_title, sale_title, title_max):
     """Make the items sum to the total by moving ``diff`` into one of them."""
     if diff == 0:
@@ -249,16 +247,19 @@ def _absorb(items, diff, fold_title, sale_title, title_max):
         running += items[index].total
         if running + diff > 0:
             break
-    group = [items[i] for i in sorted(merged)]
-    rest = [item for i, item in enumerate(items) if i not in merged]
-    title = sale_title if not rest else _merged_title(group, fold_title)
-    first = min(merged)
-    folded = Item(_truncate(title, title_max), 1, running + diff, None, "unit")
-    keep_before = [
-        item for i, item in enumerate(items) if i < first and i not in merged
+    if len(merged) == len(items):
+        title = sale_title
+    elif len(merged) <= 3:
+        title = " + ".join(items[i].title for i in sorted(merged))
+    else:
+        title = fold_title
+    folded = Item(_truncate(title, title_max), 1, running + diff)
+    first = min(merged)  # the merged line takes the place of the first of them
+    return [
+        folded if i == first else item
+        for i, item in enumerate(items)
+        if i == first or i not in merged
     ]
-    keep_after = [item for i, item in enumerate(items) if i > first and i not in merged]
-    return keep_before + [folded] + keep_after
 
 
 def build_items(
@@ -282,11 +283,7 @@ def build_items(
       as quantity 1, or into a merged line when no single line can carry it;
     - with ``max_items`` (10 for the Orders API) the extra lines fold into one.
     """
-    total = quantize(total, currency)
-    if total <= 0:
-        raise ValidationError(
-            "The order total must be greater than zero.", field="total_amount"
-        )
+    total = positive(quantize(total, currency), "total_amount", "order total")
     if max_items is not None and max_items < 1:
         raise ValueError("max_items must be at least 1.")
     items = _to_items(lines, currency, title_max)

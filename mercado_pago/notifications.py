@@ -25,7 +25,6 @@ DEFAULT_TOLERANCE = 300
 _MS_THRESHOLD = 10**12  # ts above this is in milliseconds
 _ID_RE = re.compile(r"[A-Za-z0-9_-]{1,64}")
 _HEX64_RE = re.compile(r"[0-9a-fA-F]{64}")
-_VERSION_KEY_RE = re.compile(r"v[0-9]+")
 _KINDS = {
     "order": "order",
     "orders": "order",  # MP's agent skill spells the topic in the plural
@@ -96,13 +95,9 @@ def _query_value(query, key):
 
 
 def _header(headers, name):
-    if not headers:
-        return None
-    name = name.lower()
-    for key, value in headers.items():
-        if str(key).lower() == name:
-            return value
-    return None
+    """A header's value, whatever the case of its (lower-case) name."""
+    items = (headers or {}).items()
+    return next((value for key, value in items if str(key).lower() == name), None)
 
 
 def _body_json(body):
@@ -132,15 +127,15 @@ def _clean_id(value, kind):
     if isinstance(value, bool) or value is None:
         raise MalformedNotification("missing resource id")
     text = str(value).strip()
-    if not _ID_RE.fullmatch(text):
-        raise MalformedNotification("bad resource id")
-    if kind in _NUMERIC_KINDS and not text.isdigit():
+    if not _ID_RE.fullmatch(text) or (kind in _NUMERIC_KINDS and not text.isdigit()):
         raise MalformedNotification("bad resource id")
     return text
 
 
 def _text(value):
-    """A string or integer id as text; anything else (objects, bools) is None."""
+    """A string or integer id as trimmed text; anything else (objects, bools),
+    empty or blank text is None (the SDK validators also drop such a part of the
+    manifest, and trim the others)."""
     if isinstance(value, bool) or not isinstance(value, int | str):
         return None
     text = str(value).strip()
@@ -213,12 +208,10 @@ def parse_notification(query, headers, body):
     resource = _clean_id(resource, kind)
     action = data.get("action") if isinstance(data.get("action"), str) else None
     version = _version(body_data.get("version")) if kind == "order" else None
+    live_mode = data.get("live_mode")
     # user_id and application_id arrive as strings (the QR and Point order
     # webhooks) or numbers (the signed example, payment and merchant order
     # webhooks): both are kept as text.
-    user_id = _text(data.get("user_id"))
-    application_id = _text(data.get("application_id"))
-    live_mode = data.get("live_mode")
     return NotificationEvent(
         kind=kind,
         resource_id=resource,
@@ -227,9 +220,9 @@ def parse_notification(query, headers, body):
         signed=signed,
         source=source,
         raw={} if ipn_body else data,
-        user_id=user_id,
+        user_id=_text(data.get("user_id")),
         live_mode=live_mode if isinstance(live_mode, bool) else None,
-        application_id=application_id,
+        application_id=_text(data.get("application_id")),
     )
 
 
@@ -247,19 +240,6 @@ def signature_data_id(query):
     return str(value) if value not in (None, "") else None
 
 
-def _present(value):
-    """Trimmed text, or None when absent, empty or only whitespace.
-
-    The official SDK validators (sdk-python ``mercadopago/webhook/validator.py``
-    and the Node, PHP, Java, Go and .NET ones) drop such a pair from the
-    manifest and trim the others.
-    """
-    if value is None:
-        return None
-    text = str(value).strip()
-    return text or None
-
-
 def build_manifest(data_id, x_request_id, ts, *, lowercase_id=False):
     """``id:<data.id>;request-id:<x-request-id>;ts:<ts>;`` without the absent parts.
 
@@ -268,16 +248,12 @@ def build_manifest(data_id, x_request_id, ts, *, lowercase_id=False):
     exactly as received"); ``lowercase_id=True`` gives the form of Mercado Pago's
     Webhooks page ("data.id ... em letra minúscula"). ``manifests`` gives both.
     """
-    parts = []
-    data_id = _present(data_id)
-    if data_id is not None:
-        parts.append(f"id:{data_id.lower() if lowercase_id else data_id};")
-    x_request_id = _present(x_request_id)
-    if x_request_id is not None:
-        parts.append(f"request-id:{x_request_id};")
-    if ts not in (None, ""):
-        parts.append(f"ts:{ts};")
-    return "".join(parts)
+    data_id = _text(data_id)
+    if data_id is not None and lowercase_id:
+        data_id = data_id.lower()
+    ts = None if ts in (None, "") else ts
+    parts = (("id", data_id), ("request-id", _text(x_request_id)), ("ts", ts))
+    return "".join(f"{key}:{value};" for key, value in parts if value is not None)
 
 
 def manifests(data_id, x_request_id, ts):
@@ -301,19 +277,16 @@ def _parse_signature(x_signature):
     keys (v2, anything else), are ignored. ``ts`` must be digits and ``v1``
     present, else the header is "malformed".
     """
-    ts, hashes = None, {}
+    found = {}
     for part in str(x_signature).split(","):
         key, sep, value = part.partition("=")
         key, value = key.strip().lower(), value.strip()
-        if not sep or not key or not value:
-            continue
-        if key == "ts":
-            ts = value
-        elif _VERSION_KEY_RE.fullmatch(key):
-            hashes[key] = value
-    if ts is None or not (ts.isascii() and ts.isdigit()) or "v1" not in hashes:
+        if sep and key in ("ts", "v1") and value:
+            found[key] = value
+    ts = found.get("ts", "")
+    if not (ts.isascii() and ts.isdigit()) or "v1" not in found:
         raise InvalidSignature("malformed")
-    return ts, hashes["v1"]
+    return ts, found["v1"]
 
 
 def verify_signature(
@@ -377,6 +350,6 @@ def verify_event(
         now=now,
         tolerance_seconds=tolerance_seconds,
     )
-    signed_id = _present(signature_data_id(query))
+    signed_id = _text(signature_data_id(query))
     if signed_id is None or signed_id.lower() != str(event.resource_id or "").lower():
         raise InvalidSignature("other id")

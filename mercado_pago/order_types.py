@@ -1,14 +1,13 @@
 """The data both QR order implementations share: request, normalized state, refund."""
 
-# Pure Python, no Odoo: messages are English for logs and for the Odoo layer, which
-# shows its own translated text. pylint-odoo takes this ValidationError for Odoo's.
+# English messages: this is not Odoo's ValidationError, which pylint-odoo assumes.
 # pylint: disable=translation-required
 
 from dataclasses import dataclass, field
 from decimal import Decimal
 
 from .errors import ValidationError
-from .money import ItemLine, currency_decimals, quantize, to_decimal
+from .money import ItemLine, currency_decimals, positive, quantize
 from .references import (
     check_external_reference,
     check_pos_external_id,
@@ -57,11 +56,7 @@ class QrOrderRequest:
                 self.external_store_id, field="external_store_id", strict=False
             )
         currency_decimals(self.currency)
-        total = to_decimal(self.total)
-        if total <= 0:
-            raise ValidationError(
-                "The order total must be greater than zero.", field="total_amount"
-            )
+        total = positive(self.total, "total_amount", "order total")
         if quantize(total, self.currency) != total:
             # Rounding here would charge an amount the caller did not ask for.
             raise ValidationError(
@@ -133,42 +128,26 @@ class RefundResult:
 
 
 _REFUND_STATUS = {
-    "approved": "approved",
-    "processed": "approved",
-    "accredited": "approved",
-    "refunded": "approved",
-    "pending": "pending",
-    "processing": "pending",
-    "in_process": "pending",
-    "authorized": "pending",
-    "rejected": "rejected",
-    "failed": "rejected",
-    "cancelled": "rejected",
-    "canceled": "rejected",
+    raw: status
+    for status, raws in {
+        "approved": ("approved", "processed", "accredited", "refunded"),
+        "pending": ("pending", "processing", "in_process", "authorized"),
+        "rejected": ("rejected", "failed", "cancelled", "canceled"),
+    }.items()
+    for raw in raws
 }
 
 
 def refund_status(raw_statuses):
-    """One status for a refund call that produced one or more refund records."""
-    statuses = [_REFUND_STATUS.get(str(s).lower(), "pending") for s in raw_statuses]
-    if not statuses:
-        return "pending"
-    if all(s == "approved" for s in statuses):
-        return "approved"
-    if any(s == "pending" for s in statuses):
-        return "pending"
-    return "rejected" if all(s == "rejected" for s in statuses) else "pending"
+    """One status for a refund call that produced one or more refund records:
+    "approved" or "rejected" when all of them are, else "pending"."""
+    statuses = {_REFUND_STATUS.get(str(s).lower(), "pending") for s in raw_statuses}
+    return statuses.pop() if len(statuses) == 1 else "pending"
 
 
 def iso_duration(seconds):
     """600 -> "PT10M", 3690 -> "PT1H1M30S": the Orders API's expiration_time."""
     hours, rest = divmod(int(seconds), 3600)
     minutes, secs = divmod(rest, 60)
-    text = "PT"
-    if hours:
-        text += f"{hours}H"
-    if minutes:
-        text += f"{minutes}M"
-    if secs or text == "PT":
-        text += f"{secs}S"
-    return text
+    text = "".join(f"{n}{unit}" for n, unit in ((hours, "H"), (minutes, "M")) if n)
+    return f"PT{text}{secs}S" if secs or not text else f"PT{text}"

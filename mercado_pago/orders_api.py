@@ -1,12 +1,10 @@
 """QR orders through the Orders API (``POST /v1/orders`` with ``type: qr``)."""
 
-# Pure Python, no Odoo: messages are English for logs and for the Odoo layer, which
-# shows its own translated text. pylint-odoo takes this ValidationError for Odoo's.
+# English messages: this is not Odoo's ValidationError, which pylint-odoo assumes.
 # create() here is an HTTP call, not an ORM override.
 # pylint: disable=translation-required,method-required-super
 
 import logging
-from decimal import Decimal
 
 from .errors import ConflictError, ValidationError
 from .http import check_idempotency_key
@@ -15,7 +13,8 @@ from .money import (
     build_items,
     format_orders_amount,
     parse_amount,
-    to_decimal,
+    positive,
+    sum_amounts,
 )
 from .order_types import (
     CANCELED,
@@ -58,32 +57,20 @@ _ORDER_STATUS = {
 _FAILED = frozenset({"failed", "rejected", "canceled", "cancelled", "expired"})
 
 
-def _decimal_sum(values):
-    return sum((v for v in values if v is not None), Decimal(0))
-
-
-def _transactions(body):
-    transactions = body.get("transactions")
-    return transactions if isinstance(transactions, dict) else {}
-
-
-def _list(value):
-    return (
-        [item for item in value if isinstance(item, dict)]
-        if isinstance(value, list)
-        else []
-    )
+def _transactions(body, kind):
+    """The order's ``transactions.payments`` or ``.refunds``, as dicts."""
+    transactions = body.get("transactions") if isinstance(body, dict) else None
+    found = transactions.get(kind) if isinstance(transactions, dict) else None
+    return [t for t in found if isinstance(t, dict)] if isinstance(found, list) else []
 
 
 def _operation_number(payment):
     """Mercado Pago's operation number of one payment of an order.
 
-    The SDKs' order models read ``reference_id`` (sdk-nodejs
-    src/clients/order/commonTypes.ts, sdk-go pkg/order/response.go; fixtures such
-    as sdk-php .../Order/get_order_response.json), while the published QR and
-    Point order webhooks carry ``reference: {"id": ...}`` (docs/qr-code/
-    notifications, docs/mp-point/notifications). Either is read; the payment
-    method's reference, then the payment id (PAY...), are last resorts.
+    The SDKs' order models read ``reference_id`` (sdk-nodejs, sdk-go, sdk-php
+    fixtures), the published QR and Point order webhooks carry ``reference:
+    {"id": ...}``. Either is read; the payment method's reference, then the
+    payment id (PAY...), are last resorts.
     """
     reference = payment.get("reference")
     reference = reference.get("id") if isinstance(reference, dict) else None
@@ -100,27 +87,24 @@ def state_from_order(body):
     if not isinstance(body, dict):
         return QrOrderState(api=API, order_id=None, status=UNKNOWN, raw={})
     currency = body.get("currency")
-    payments = _list(_transactions(body).get("payments"))
-    refunds = _list(_transactions(body).get("refunds"))
+    payments = _transactions(body, "payments")
+    refunds = _transactions(body, "refunds")
     raw_status = body.get("status")
     detail = body.get("status_detail")
     status = _ORDER_STATUS.get(str(raw_status).lower(), UNKNOWN)
+    live = [p for p in payments if str(p.get("status")).lower() not in _FAILED]
     paid_amount = None
     if status in (PAID, REFUNDED):
         paid_amount = parse_amount(body.get("total_paid_amount"))
-        if paid_amount is None:
-            paid = [p for p in payments if str(p.get("status")).lower() not in _FAILED]
-            if paid:
-                paid_amount = _decimal_sum(
-                    parse_amount(p.get("paid_amount") or p.get("amount")) for p in paid
-                )
+        if paid_amount is None and live:
+            paid_amount = sum_amounts(
+                p.get("paid_amount") or p.get("amount") for p in live
+            )
     live_refunds = [r for r in refunds if str(r.get("status")).lower() not in _FAILED]
     if refunds:
-        refunded = _decimal_sum(parse_amount(r.get("amount")) for r in live_refunds)
+        refunded = sum_amounts(r.get("amount") for r in live_refunds)
     else:
-        refunded = _decimal_sum(
-            parse_amount(p.get("refunded_amount")) for p in payments
-        )
+        refunded = sum_amounts(p.get("refunded_amount") for p in payments)
     if status == PAID and (
         detail == "partially_refunded"
         or (refunded > 0 and (paid_amount is None or refunded < paid_amount))
@@ -128,14 +112,8 @@ def state_from_order(body):
         status = PARTIALLY_REFUNDED
     elif status == PAID and paid_amount is not None and refunded >= paid_amount > 0:
         status = REFUNDED
-    payment_ids = [str(p["id"]) for p in payments if p.get("id")]
-    operation = None
-    chosen = next(
-        (p for p in payments if str(p.get("status")).lower() not in _FAILED),
-        payments[0] if payments else None,
-    )
-    if chosen:
-        operation = _operation_number(chosen)
+    chosen = (live or payments)[:1]
+    operation = _operation_number(chosen[0]) if chosen else None
     type_response = body.get("type_response")
     qr_data = type_response.get("qr_data") if isinstance(type_response, dict) else None
     return QrOrderState(
@@ -146,7 +124,7 @@ def state_from_order(body):
         status_detail=detail,
         paid_amount=paid_amount,
         currency=currency,
-        payment_ids=payment_ids,
+        payment_ids=[str(p["id"]) for p in payments if p.get("id")],
         operation_number=str(operation) if operation is not None else None,
         refunded_amount=refunded,
         qr_data=qr_data,
@@ -267,7 +245,7 @@ class OrdersApiClient:
         order_id = _order_id(ref)
         body = None
         if amount is not None:
-            amount = to_decimal(amount)
+            amount = positive(amount, "amount", "refund amount")
             body = self._partial_refund_body(order_id, amount, payment_id, currency)
         answer = self.session.request(
             "POST",
@@ -279,10 +257,6 @@ class OrdersApiClient:
 
     def _partial_refund_body(self, order_id, amount, payment_id, currency):
         """A partial refund names the payment transaction (PAY...)."""
-        if amount <= 0:
-            raise ValidationError(
-                "The refund amount must be greater than zero.", field="amount"
-            )
         if payment_id is None or currency is None:
             current = self.get(order_id)
             payment_id = payment_id or next(iter(current.payment_ids), None)
@@ -305,7 +279,7 @@ class OrdersApiClient:
         "rejected", read from the order's transactions.refunds."""
         answer = self.session.request("GET", f"/v1/orders/{_order_id(ref)}")
         wanted = {str(i) for i in refund_ids}
-        refunds = _list(_transactions(answer or {}).get("refunds"))
+        refunds = _transactions(answer, "refunds")
         return refund_status(
             r.get("status") for r in refunds if str(r.get("id")) in wanted
         )
@@ -320,7 +294,7 @@ def _refund_result(answer, amount):
     this call's refund of the order's single payment is the last one."""
     body = answer if isinstance(answer, dict) else {}
     state = state_from_order(body)
-    refunds = _list(_transactions(body).get("refunds"))[-1:]
+    refunds = _transactions(body, "refunds")[-1:]
     if not refunds and "transactions" not in body and body.get("amount"):
         # sdk-python's tests/resources/mocks/order_refund.json answers the
         # refund itself: {"id", "status": "approved", "amount", ...}.

@@ -1,11 +1,10 @@
 """Payments, their refunds, and merchant orders (the legacy in-store v2 flow)."""
 
-# Pure Python, no Odoo: messages are English for logs and for the Odoo layer, which
-# shows its own translated text. pylint-odoo takes this ValidationError for Odoo's.
+# English messages: this is not Odoo's ValidationError, which pylint-odoo assumes.
 # pylint: disable=translation-required
 
-from .errors import NotFoundError, ValidationError
-from .money import format_v2_amount, to_decimal
+from .errors import NotFoundError
+from .money import format_v2_amount, positive
 from .paging import paginate
 from .references import check_external_reference, check_resource_id
 
@@ -54,10 +53,7 @@ class PaymentsClient:
         if amount is not None:
             if not currency:
                 raise ValueError("A partial refund needs the payment's currency.")
-            if to_decimal(amount) <= 0:
-                raise ValidationError(
-                    "The refund amount must be greater than zero.", field="amount"
-                )
+            positive(amount, "amount", "refund amount")
             body = {"amount": format_v2_amount(amount, currency)}
         return self.session.request(
             "POST",

@@ -7,8 +7,7 @@
 - POS ``name``: under 45 chars.
 """
 
-# Pure Python, no Odoo: messages are English for logs and for the Odoo layer, which
-# shows its own translated text. pylint-odoo takes this ValidationError for Odoo's.
+# English messages: this is not Odoo's ValidationError, which pylint-odoo assumes.
 # pylint: disable=translation-required
 
 import hashlib
@@ -63,12 +62,17 @@ def make_external_reference(*parts):
     return reference
 
 
+def _fits(value, limit, pattern=_REFERENCE_RE):
+    """A string of 1 to `limit` characters that `pattern` matches whole."""
+    return (
+        isinstance(value, str)
+        and 1 <= len(value) <= limit
+        and bool(pattern.fullmatch(value))
+    )
+
+
 def check_external_reference(value):
-    if (
-        not isinstance(value, str)
-        or not 1 <= len(value) <= EXTERNAL_REFERENCE_MAX
-        or not _REFERENCE_RE.fullmatch(value)
-    ):
+    if not _fits(value, EXTERNAL_REFERENCE_MAX):
         raise ValidationError(
             "The external reference must be 1 to 64 characters among letters, "
             "digits, '_' and '-'.",
@@ -140,11 +144,7 @@ def check_store_external_id(value, field="external_id", *, strict=True):
             "INVALID_EXTERNAL_ID",
             "store external id",
         )
-    if (
-        not isinstance(value, str)
-        or not 1 <= len(value) <= STORE_EXTERNAL_ID_MAX
-        or not _REFERENCE_RE.fullmatch(value)
-    ):
+    if not _fits(value, STORE_EXTERNAL_ID_MAX):
         raise ValidationError(
             "The store external id must be 1 to 60 letters, digits, '_' or '-'.",
             field=field,
@@ -153,30 +153,26 @@ def check_store_external_id(value, field="external_id", *, strict=True):
     return value
 
 
-def check_pos_name(name):
+def _check_name(name, what, limit, too_long_code):
     if not isinstance(name, str) or not name.strip():
         raise ValidationError(
-            "The cashbox name is required.", field="name", code="INVALID_NAME"
+            f"The {what} name is required.", field="name", code="INVALID_NAME"
         )
-    if len(name) > POS_NAME_MAX:
+    if len(name) > limit:
         raise ValidationError(
-            f"The cashbox name must be at most {POS_NAME_MAX} characters long.",
+            f"The {what} name must be at most {limit} characters long.",
             field="name",
-            code="NAME_TOO_LONG",
+            code=too_long_code,
         )
     return name
+
+
+def check_pos_name(name):
+    return _check_name(name, "cashbox", POS_NAME_MAX, "NAME_TOO_LONG")
 
 
 def check_store_name(name):
-    if not isinstance(name, str) or not name.strip():
-        raise ValidationError(
-            "The store name is required.", field="name", code="INVALID_NAME"
-        )
-    if len(name) > STORE_NAME_MAX:
-        raise ValidationError(
-            "The store name is too long.", field="name", code="INVALID_NAME"
-        )
-    return name
+    return _check_name(name, "store", STORE_NAME_MAX, "INVALID_NAME")
 
 
 def check_resource_id(value, field, *, numeric=False):

@@ -5,11 +5,9 @@ Sources: docs/mercado-pago-api.md §11 (endpoints, columns, row types, the
 published sample file).
 """
 
-# Pure Python, no Odoo: messages are English for logs and for the Odoo layer,
-# which shows its own translated text.
-# pylint: disable=translation-required
+# English messages: this is not Odoo's ValidationError, which pylint-odoo assumes.
 # create() here is an HTTP call, not an ORM override.
-# pylint: disable=method-required-super
+# pylint: disable=translation-required,method-required-super
 
 import csv
 import io
