@@ -221,13 +221,12 @@ class MercadoPagoQrController(http.Controller):
         """Our attempt for a notification: by order id, else by reference."""
         Attempt = request.env["mercado.pago.qr.attempt"].sudo()
         if event.kind == "order":
-            # The state only: the row is wide and is read again under a lock.
+            # The whole row at once: the settle locks it and reads no more.
             return Attempt.search_fetch(
                 [
                     ("account_id", "=", account_sudo.id),
                     ("mp_order_id", "=", event.resource_id),
                 ],
-                ["state"],
                 limit=1,
             )
         # Legacy topics name a payment or a merchant order: its reference is
@@ -254,6 +253,5 @@ class MercadoPagoQrController(http.Controller):
                 ("account_id", "=", account_sudo.id),
                 ("external_reference", "=", reference),
             ],
-            ["state"],
             limit=1,
         )

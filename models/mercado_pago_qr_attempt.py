@@ -262,7 +262,9 @@ class MercadoPagoQrAttempt(models.Model):
     def _lock(self, wait_seconds=2):
         """Row lock for the one writer, tried again for up to `wait_seconds`;
         False if another holder keeps it. A locked row is skipped, not waited
-        on, so no savepoint is needed around it."""
+        on, so no savepoint is needed around it. What this transaction read of
+        the row stays true once it is locked: under Odoo's repeatable read, a
+        row changed since the transaction began cannot be locked at all."""
         self.ensure_one()
         # Odoo's try_lock_for_update, without its "bad query" error line when
         # the row moved since this transaction began: a normal case here, which
@@ -282,7 +284,6 @@ class MercadoPagoQrAttempt(models.Model):
                 return False
             time.sleep(pause)
             pause = min(pause * 2, 0.2)
-        self.invalidate_recordset()
         return True
 
     def _schedule_next_check(self, now=None):
