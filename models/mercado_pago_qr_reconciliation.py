@@ -110,15 +110,22 @@ class MercadoPagoQrAttempt(models.Model):
             )
             if time_left <= 0:
                 return done  # the next run goes on where this one stopped
-        self.search(
+        # Fees, then refunds, on rows taken like the batches' (SKIP LOCKED),
+        # committed in between: two runs at once, or a run and a session's
+        # closing, never wait on each other's rows (nor deadlock).
+        fees_due = self.search(
             [("state", "in", MONEY), ("fee_known", "=", False)], limit=500
-        )._read_fees(checked)
+        )
+        self.browse(self._lock_skip_locked(fees_due.ids))._read_fees(checked)
+        self.env["ir.cron"]._commit_progress()
         refunds = self.env["mercado.pago.qr.refund"].search(
             [("state", "in", ("new", "pending"))]
         )
+        free = set(self._lock_skip_locked(refunds.attempt_id.ids))
         skipped = self._cron_skip_accounts(refunds.attempt_id.account_id, checked)
-        refunds -= refunds.filtered(lambda r: r.attempt_id.account_id in skipped)
-        refunds._follow_up()
+        refunds.filtered(
+            lambda r: r.attempt_id.id in free and r.attempt_id.account_id not in skipped
+        )._follow_up()
         return done
 
     @api.model
@@ -187,6 +194,8 @@ class MercadoPagoQrAttempt(models.Model):
     def _lock_skip_locked(self, ids):
         """The rows of `ids` nobody else holds, locked; the others are being
         settled by a webhook or the POS right now."""
+        if not ids:
+            return []
         cr = self.env.cr
         query = (
             "SELECT id FROM mercado_pago_qr_attempt WHERE id IN %s ORDER BY id "

@@ -200,3 +200,51 @@ def test_two_refunds_of_one_payment_at_once_refund_it_once():
         assert sum(isinstance(a, Exception) for a in answers) == 1, answers
         ledger = requests.get(f"{emu}/emulator/v1/ledger", timeout=10).json()
         assert [e["kind"] for e in ledger["entries"]] == ["payment", "refund"], ledger
+
+
+def test_the_cron_leaves_a_row_another_door_holds_to_its_next_run():
+    """`make chaos` runs two reconciliations at once (the cron worker and a
+    second server). Each read fees row after row, waiting on rows the other
+    held, and PostgreSQL broke the cycle with a deadlock. The fee reading now
+    takes its rows as the batches do (SKIP LOCKED): a run never waits on a
+    row another door holds, and reads that fee on its next run."""
+    with threaded_till("cron_lock") as (odoo, emu, till, hold):
+        paid = []
+
+        def fees():
+            rows = odoo.call(
+                "mercado.pago.qr.attempt", "read", paid, ["state", "fee_known"]
+            )
+            return [(row["state"], row["fee_known"]) for row in rows]
+
+        for name in ("held", "free"):
+            paid.append(bench.sale(odoo, till, f"cron-{name}")["id"])
+            requests.post(
+                f"{emu}/emulator/v1/pos/{till['external_pos_id']}/pay",
+                json={"outcome": "approved", "user_id": till["user_id"]},
+                timeout=10,
+            ).raise_for_status()
+            # Paid by its notification (before the next sale takes the
+            # cashbox); the fee is the cron's to read.
+            devenv.wait_for(
+                lambda: fees() == [("paid", False)] * len(paid), 30, "the payment"
+            )
+        cron = odoo.call(
+            "ir.model.data",
+            "check_object_reference",
+            devenv.MODULE,
+            "ir_cron_mercado_pago_qr_reconcile",
+        )[1]
+        holder = hold(paid[0])
+        run = threading.Thread(
+            target=odoo.call, args=("ir.cron", "method_direct_trigger", [cron])
+        )
+        run.start()
+        run.join(30)
+        finished_while_held = not run.is_alive()
+        holder.rollback()
+        run.join(30)
+        assert finished_while_held, "the cron waited for the held row"
+        assert fees() == [("paid", False), ("paid", True)]
+        odoo.call("ir.cron", "method_direct_trigger", [cron])
+        assert fees() == [("paid", True), ("paid", True)]
