@@ -104,7 +104,7 @@ def test_create_puts_the_documented_body_and_returns_pending(mp_server, client):
         "notification_url": "https://odoo.example.com/mp/ipn?db=prod",
     }
     assert call.json["expiration_date"].endswith("+00:00")
-    assert (state.api, state.status, state.order_id) == ("v2", "pending", None)
+    assert (state.status, state.order_id) == ("pending", None)
     assert state.external_reference == REF and state.currency == "ARS"
 
 
