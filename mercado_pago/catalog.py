@@ -30,7 +30,6 @@ _logger = logging.getLogger(__name__)
 
 DAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 _HOUR_RE = re.compile(r"(?:[01][0-9]|2[0-3]):[0-5][0-9]")
-_POS_FILTERS = frozenset({"external_id", "external_store_id", "store_id", "category"})
 _LOCATION_REQUIRED = ("street_number", "street_name", "city_name", "state_name")
 _KNOWN_MCCS = frozenset(
     mcc
@@ -205,13 +204,10 @@ class CatalogClient:
     def create_pos(self, payload):
         return self.session.request("POST", "/pos", json=payload)
 
-    def search_pos(self, **filters):
-        unknown = set(filters) - _POS_FILTERS
-        if unknown:
-            raise ValueError(f"Unknown cashbox filter(s): {', '.join(sorted(unknown))}")
-        params = {key: value for key, value in filters.items() if value is not None}
-        if "external_id" in params:
-            check_pos_external_id(params["external_id"])
+    def search_pos(self, external_id=None):
+        params = {}
+        if external_id is not None:
+            params["external_id"] = check_pos_external_id(external_id)
         return paginate(self.session, "/pos", params)
 
     def find_pos_by_external_id(self, external_id):

@@ -44,7 +44,6 @@ from .references import check_external_reference, check_pos_external_id
 
 _logger = logging.getLogger(__name__)
 
-API = "v2"
 TEXT_MAX = 256
 V2_UNIT_MEASURES = ("unit", "pack")
 _MONEY_STATUSES = frozenset({"approved", "refunded", "charged_back", "in_mediation"})
@@ -79,8 +78,6 @@ def _refund_key(idempotency_key, payment_id, first_id):
 
 class InstoreV2Client:
     """The attended QR flow on in-store orders v2 (legacy, still widely used)."""
-
-    api = API
 
     def __init__(self, session, user_id, *, clock=time.time):
         self.session = session
@@ -251,7 +248,6 @@ class InstoreV2Client:
             currency = SITES[order["site_id"]].currency
         last = payments[-1] if payments else {}
         return QrOrderState(
-            api=API,
             order_id=str(order["id"]) if order.get("id") is not None else None,
             status=status,
             raw_status=order.get("status") or last.get("status"),
@@ -399,7 +395,6 @@ class InstoreV2Client:
 def _bare(ref, status, raw_status=None, **values):
     """A state with no merchant order nor payment behind it (yet, or any more)."""
     return QrOrderState(
-        api=API,
         order_id=None,
         status=status,
         raw_status=raw_status,

@@ -16,7 +16,6 @@ from .errors import ValidationError
 @dataclass(frozen=True)
 class Site:
     site_id: str
-    country_code: str
     currency: str
     decimals: int
     gastronomy_mcc: int
@@ -29,13 +28,13 @@ class Site:
 # Orders API QR support: the reference's currency enum lists only ARS, BRL, CLP and
 # UYU; MX/CO/PE are unconfirmed, so they are marked unsupported until proven.
 SITES = {
-    "MLA": Site("MLA", "AR", "ARS", 2, 621102, 473000, True, "Argentina"),
-    "MLB": Site("MLB", "BR", "BRL", 2, 5611203, 4731300, True, "Brazil"),
-    "MLM": Site("MLM", "MX", "MXN", 2, 5812, 468419, False, "Mexico"),
-    "MLC": Site("MLC", "CL", "CLP", 0, 561000, 473001, True, "Chile"),
-    "MCO": Site("MCO", "CO", "COP", 0, 5611, 4731, False, "Colombia"),
-    "MPE": Site("MPE", "PE", "PEN", 2, 5520, 5050, False, "Peru"),
-    "MLU": Site("MLU", "UY", "UYU", 2, 56101, 47300, True, "Uruguay"),
+    "MLA": Site("MLA", "ARS", 2, 621102, 473000, True, "Argentina"),
+    "MLB": Site("MLB", "BRL", 2, 5611203, 4731300, True, "Brazil"),
+    "MLM": Site("MLM", "MXN", 2, 5812, 468419, False, "Mexico"),
+    "MLC": Site("MLC", "CLP", 0, 561000, 473001, True, "Chile"),
+    "MCO": Site("MCO", "COP", 0, 5611, 4731, False, "Colombia"),
+    "MPE": Site("MPE", "PEN", 2, 5520, 5050, False, "Peru"),
+    "MLU": Site("MLU", "UYU", 2, 56101, 47300, True, "Uruguay"),
 }
 
 _DECIMALS = {site.currency: site.decimals for site in SITES.values()}

@@ -18,7 +18,7 @@ import json
 import re
 import time
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 MAX_BODY = 256 * 1024
 DEFAULT_TOLERANCE = 300
@@ -62,14 +62,8 @@ class InvalidSignature(Exception):
 class NotificationEvent:
     kind: str  # "order" | "merchant_order" | "payment"
     resource_id: str
-    action: str | None
     version: int | None
-    signed: bool
     source: str  # "ipn" | "webhook"
-    raw: dict = field(default_factory=dict, repr=False, compare=False)
-    user_id: str | None = None
-    live_mode: bool | None = None
-    application_id: str | None = None
 
     @property
     def must_be_signed(self):
@@ -180,19 +174,18 @@ def _webhook_resource(query, query_type, data, body_data):
 
 
 def parse_notification(query, headers, body):
-    """One ``NotificationEvent`` from a request's query, headers and raw body."""
+    """One ``NotificationEvent`` from a request's query and raw body (the
+    headers matter only to ``verify_event``)."""
     query = query or {}
-    signed = bool(_header(headers, "x-signature"))
     query_topic = _query_value(query, "topic")
     query_type = _query_value(query, "type")
-    ipn_body = False
     try:
         data = _body_json(body)
     except MalformedNotification:
         # IPN identifies the resource in the query; its body is not needed.
         if not (query_topic and _query_value(query, "id")):
             raise
-        data, ipn_body = {}, True
+        data = {}
     body_data = data.get("data") if isinstance(data.get("data"), dict) else {}
     if query_topic:
         source = "ipn"
@@ -206,23 +199,9 @@ def parse_notification(query, headers, body):
         source = "webhook"
         kind, resource = _webhook_resource(query, query_type, data, body_data)
     resource = _clean_id(resource, kind)
-    action = data.get("action") if isinstance(data.get("action"), str) else None
     version = _version(body_data.get("version")) if kind == "order" else None
-    live_mode = data.get("live_mode")
-    # user_id and application_id arrive as strings (the QR and Point order
-    # webhooks) or numbers (the signed example, payment and merchant order
-    # webhooks): both are kept as text.
     return NotificationEvent(
-        kind=kind,
-        resource_id=resource,
-        action=action,
-        version=version,
-        signed=signed,
-        source=source,
-        raw={} if ipn_body else data,
-        user_id=_text(data.get("user_id")),
-        live_mode=live_mode if isinstance(live_mode, bool) else None,
-        application_id=_text(data.get("application_id")),
+        kind=kind, resource_id=resource, version=version, source=source
     )
 
 

@@ -93,7 +93,6 @@ class QrOrderState:
     ``paid_amount``/``currency`` with what it asked before accepting the payment.
     """
 
-    api: str
     order_id: str | None
     status: str
     raw_status: str | None = None

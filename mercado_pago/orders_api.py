@@ -34,7 +34,6 @@ from .references import check_resource_id
 
 _logger = logging.getLogger(__name__)
 
-API = "orders"
 MAX_ITEMS = 10
 DESCRIPTION_MAX = 150
 EXTERNAL_CODE_MAX = 30
@@ -85,7 +84,7 @@ def _operation_number(payment):
 def state_from_order(body):
     """A QrOrderState out of an Orders API order object."""
     if not isinstance(body, dict):
-        return QrOrderState(api=API, order_id=None, status=UNKNOWN, raw={})
+        return QrOrderState(order_id=None, status=UNKNOWN, raw={})
     currency = body.get("currency")
     payments = _transactions(body, "payments")
     refunds = _transactions(body, "refunds")
@@ -117,7 +116,6 @@ def state_from_order(body):
     type_response = body.get("type_response")
     qr_data = type_response.get("qr_data") if isinstance(type_response, dict) else None
     return QrOrderState(
-        api=API,
         order_id=body.get("id"),
         status=status,
         raw_status=raw_status,
@@ -139,8 +137,6 @@ def _order_id(order_id):
 
 class OrdersApiClient:
     """QR orders on the Orders API: create, get, cancel, refund."""
-
-    api = API
 
     def __init__(self, session, user_id=None):
         self.session = session

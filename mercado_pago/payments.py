@@ -8,20 +8,6 @@ from .money import format_v2_amount, positive
 from .paging import paginate
 from .references import check_external_reference, check_resource_id
 
-_PAYMENT_FILTERS = frozenset(
-    {
-        "external_reference",
-        "pos_id",
-        "store_id",
-        "status",
-        "sort",
-        "criteria",
-        "range",
-        "begin_date",
-        "end_date",
-    }
-)
-
 
 class PaymentsClient:
     def __init__(self, session):
@@ -33,11 +19,8 @@ class PaymentsClient:
         payment = check_resource_id(payment_id, "payment_id", numeric=True)
         return self.session.request("GET", f"/v1/payments/{payment}")
 
-    def search_payments(self, **filters):
-        unknown = set(filters) - _PAYMENT_FILTERS
-        if unknown:
-            raise ValueError(f"Unknown payment filter(s): {', '.join(sorted(unknown))}")
-        params = {key: value for key, value in filters.items() if value is not None}
+    def search_payments(self, external_reference):
+        params = {"external_reference": external_reference}
         return paginate(self.session, "/v1/payments/search", params)
 
     def refund_payment(

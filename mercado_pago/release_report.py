@@ -54,7 +54,6 @@ class ReportError(ValueError):
 
 @dataclass(frozen=True)
 class ReleaseRow:
-    line: int
     date: datetime
     record_type: str
     description: str
@@ -65,7 +64,6 @@ class ReleaseRow:
     gross: Decimal
     # Mercado Pago's fees, as the report signs them: negative when charged.
     fee: Decimal
-    external_pos_id: str
 
     @property
     def net(self):
@@ -136,7 +134,6 @@ def parse_release_report(data):
         row = dict(zip(header, cells, strict=True))
         rows.append(
             ReleaseRow(
-                line=line,
                 date=_date(row["DATE"], line),
                 record_type=row["RECORD_TYPE"].strip().lower(),
                 description=(row.get("DESCRIPTION") or "").strip().lower(),
@@ -146,7 +143,6 @@ def parse_release_report(data):
                 debit=_amount(row, "NET_DEBIT_AMOUNT", line),
                 gross=_amount(row, "GROSS_AMOUNT", line),
                 fee=sum((_amount(row, c, line) for c in FEE_COLUMNS), Decimal(0)),
-                external_pos_id=(row.get("EXTERNAL_POS_ID") or "").strip(),
             )
         )
     if not rows:

@@ -284,17 +284,10 @@ def test_pos_errors(mp_server, catalog):
         catalog.update_pos("abc", {})  # INVALID_POS_ID: must be numeric
 
 
-def test_search_pos_filters(mp_server, catalog):
+def test_search_pos_by_external_id(mp_server, catalog):
     mp_server.script("GET", "/pos", Reply(200, paged([POS])))
-    found = catalog.search_pos(
-        store_id=1234567, external_store_id="SUC001", category=None
-    )
-    assert found == [POS]
-    query = mp_server.calls("GET", "/pos")[0].query
-    assert query["store_id"] == "1234567" and query["external_store_id"] == "SUC001"
-    assert "category" not in query
-    with pytest.raises(ValueError):
-        catalog.search_pos(url="x")
+    assert catalog.search_pos(external_id="SUC001POS001") == [POS]
+    assert mp_server.calls("GET", "/pos")[0].query["external_id"] == "SUC001POS001"
     with pytest.raises(ValidationError):
         catalog.search_pos(external_id="bad-id")
 

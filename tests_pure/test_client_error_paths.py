@@ -55,7 +55,7 @@ CALLS = [
         lambda c: c["catalog"].update_store(USER_ID, 55, {"name": "y"}),
     ),
     ("create_pos", "POST", "/pos", lambda c: c["catalog"].create_pos({"name": "x"})),
-    ("search_pos", "GET", "/pos", lambda c: c["catalog"].search_pos(store_id=55)),
+    ("search_pos", "GET", "/pos", lambda c: c["catalog"].search_pos()),
     (
         "find_pos_by_external_id",
         "GET",
@@ -125,7 +125,7 @@ CALLS = [
         "search_payments",
         "GET",
         "/v1/payments/search",
-        lambda c: c["payments"].search_payments(external_reference=REF),
+        lambda c: c["payments"].search_payments(REF),
     ),
     (
         "refund_payment",

@@ -30,7 +30,6 @@ def test_sites_table():
     assert SITES["MLB"].gas_station_mcc == 4731300
     assert SITES["MLC"].currency == "CLP" and SITES["MLC"].decimals == 0
     assert SITES["MCO"].decimals == 0
-    assert SITES["MLU"].country_code == "UY"
     supported = {s.currency for s in SITES.values() if s.orders_api_supported}
     assert supported == {"ARS", "BRL", "CLP", "UYU"}
     with pytest.raises(AttributeError):

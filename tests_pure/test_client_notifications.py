@@ -71,9 +71,7 @@ def test_ipn_query_merchant_order():
     assert event == NotificationEvent(
         kind="merchant_order",
         resource_id="123",
-        action=None,
         version=None,
-        signed=False,
         source="ipn",
     )
 
@@ -81,7 +79,6 @@ def test_ipn_query_merchant_order():
 def test_ipn_query_payment_ignores_a_garbage_body():
     event = parse_notification({"topic": ["payment"], "id": ["456"]}, None, b"\xff{")
     assert (event.kind, event.resource_id, event.source) == ("payment", "456", "ipn")
-    assert event.raw == {}
 
 
 def test_ipn_body_with_resource_url():
@@ -117,13 +114,8 @@ def test_legacy_payment_webhook():
     event = parse_notification(
         {"type": "payment", "data.id": "789"}, {"X-Signature": "ts=1,v1=ab"}, body
     )
-    assert (event.kind, event.resource_id, event.action) == (
-        "payment",
-        "789",
-        "payment.updated",
-    )
-    assert event.source == "webhook" and event.signed is True
-    assert event.user_id == "987654321" and event.live_mode is True
+    assert (event.kind, event.resource_id) == ("payment", "789")
+    assert event.source == "webhook"
     assert event.version is None
 
 
@@ -138,11 +130,7 @@ def test_legacy_merchant_order_webhook():
         }
     ).encode()
     event = parse_notification({}, {}, body)
-    assert (event.kind, event.resource_id, event.action) == (
-        "merchant_order",
-        "24680",
-        "update",
-    )
+    assert (event.kind, event.resource_id) == ("merchant_order", "24680")
 
 
 def test_orders_api_webhook():
@@ -151,9 +139,8 @@ def test_orders_api_webhook():
         {"data.id": ORD, "type": "order"}, headers, orders_webhook_body()
     )
     assert event.kind == "order" and event.resource_id == ORD
-    assert event.action == "order.processed" and event.version == 2
-    assert event.signed and event.source == "webhook"
-    assert event.raw["data"]["external_reference"] == "ODOO-POS1-000042-a1b2"
+    assert event.version == 2
+    assert event.source == "webhook"
 
 
 def test_orders_api_webhook_variants():
@@ -165,7 +152,7 @@ def test_orders_api_webhook_variants():
     event = parse_notification({"data.id": ORD.lower(), "type": "order"}, {}, body)
     assert event.resource_id == ORD.lower()
     event = parse_notification({"type": "order", "data.id": ORD}, {}, b"")
-    assert event.version is None and event.action is None
+    assert event.version is None
 
 
 @pytest.mark.parametrize(
@@ -710,15 +697,15 @@ W4_REFUNDED = _qr_webhook(
 
 
 @pytest.mark.parametrize(
-    ("body", "action", "version"),
+    ("body", "version"),
     [
-        pytest.param(W1, "order.processed", 2, id="W1-processed"),
-        pytest.param(W2_EXPIRED, "order.expired", 2, id="W2-expired"),
-        pytest.param(W3_CANCELED, "order.canceled", 2, id="W3-canceled"),
-        pytest.param(W4_REFUNDED, "order.refunded", 3, id="W4-refunded"),
+        pytest.param(W1, 2, id="W1-processed"),
+        pytest.param(W2_EXPIRED, 2, id="W2-expired"),
+        pytest.param(W3_CANCELED, 2, id="W3-canceled"),
+        pytest.param(W4_REFUNDED, 3, id="W4-refunded"),
     ],
 )
-def test_published_qr_order_webhooks(body, action, version):
+def test_published_qr_order_webhooks(body, version):
     """The four bodies of Mercado Pago's QR notifications page, tabs Processada,
     Expirada, Cancelada, Reembolsada (https://www.mercadopago.com.br/developers/
     pt/docs/qr-code/notifications): user_id and application_id are strings,
@@ -733,10 +720,7 @@ def test_published_qr_order_webhooks(body, action, version):
             order_id,
             "webhook",
         )
-        assert (event.action, event.version) == (action, version)
-        assert event.user_id == "1403498245"
-        assert event.application_id == "7364289770550796"
-        assert event.live_mode is False and event.signed is False
+        assert event.version == version
 
 
 def test_published_signed_delivery_has_a_numeric_user_id():
@@ -757,13 +741,8 @@ def test_published_signed_delivery_has_a_numeric_user_id():
     }
     query = {"data.id": SDK_ORD, "type": "order"}
     event = parse_notification(query, headers, body)
-    assert (event.kind, event.resource_id, event.action) == (
-        "order",
-        SDK_ORD,
-        "order.action_required",
-    )
-    assert event.user_id == "2025701502" and event.signed
-    assert event.application_id == "76506430185983" and event.version is None
+    assert (event.kind, event.resource_id) == ("order", SDK_ORD)
+    assert event.version is None
 
 
 def test_published_payment_webhook():
@@ -776,12 +755,7 @@ def test_published_payment_webhook():
         b'"type":"payment","user_id":724484980}'
     )
     event = parse_notification({"data.id": "123456", "type": "payment"}, {}, body)
-    assert (event.kind, event.resource_id, event.action) == (
-        "payment",
-        "123456",
-        "payment.updated",
-    )
-    assert event.user_id == "724484980" and event.application_id is None
+    assert (event.kind, event.resource_id) == ("payment", "123456")
 
 
 def test_merchant_order_webhook_with_string_id():
@@ -796,6 +770,4 @@ def test_merchant_order_webhook_with_string_id():
         "23603350837",
         "webhook",
     )
-    assert event.action == "update" and event.user_id == "2012037660"
-    assert event.application_id == "7910800073137785"
     assert event.must_be_signed

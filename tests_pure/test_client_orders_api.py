@@ -95,7 +95,6 @@ def test_create_sends_the_documented_body(mp_server, client):
         "description": "Venta Caja 1",
     }
     assert state == QrOrderState(
-        api="orders",
         order_id=ORDER_ID,
         status="pending",
         raw_status="created",

@@ -53,7 +53,6 @@ def test_published_sample_is_read_row_by_row():
     assert withdrawal.gross + withdrawal.fee == -withdrawal.debit
     assert payment.gross + payment.fee == payment.credit == Decimal("225.96")
     assert payment.date == datetime(2018, 4, 17, 19, 11, 12, tzinfo=UTC)
-    assert rows[-1].line == 7
 
 
 def test_semicolon_separator_and_labelled_headers():

@@ -79,7 +79,6 @@ def test_money_is_final():
 
 def order(status, paid=None, currency="ARS", raw=None):
     return QrOrderState(
-        api="orders",
         order_id="ORD01",
         status=status,
         raw_status=raw or status,

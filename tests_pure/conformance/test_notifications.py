@@ -178,8 +178,6 @@ def test_client_reads_published_notification(example):
     assert event.resource_id == str(
         example["query"].get("data.id") or body.get("data", {}).get("id") or body["id"]
     )
-    assert event.user_id == str(body["user_id"])  # string and number both published
-    assert event.live_mode is body["live_mode"]
     if example["state"] is None:
         return
     state = state_from_order(copy.deepcopy(body["data"]))
