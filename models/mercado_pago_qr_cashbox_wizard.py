@@ -1,6 +1,6 @@
 from odoo import api, fields, models
 
-from .mercado_pago_qr_cashbox import MAX_NAME
+from .mercado_pago_qr_cashbox import CATEGORIES, MAX_NAME
 
 
 class MercadoPagoQrCashboxWizard(models.TransientModel):
@@ -18,15 +18,7 @@ class MercadoPagoQrCashboxWizard(models.TransientModel):
         check_company=True,
         domain="[('mp_qr_cashbox_id', '=', False)]",
     )
-    category = fields.Selection(
-        [
-            ("generic", "Generic"),
-            ("gastronomy", "Gastronomy"),
-            ("gas_station", "Gas station"),
-        ],
-        required=True,
-        default="generic",
-    )
+    category = fields.Selection(CATEGORIES, required=True, default="generic")
 
     @api.model
     def default_get(self, fields_list):

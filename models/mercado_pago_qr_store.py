@@ -140,12 +140,11 @@ class MercadoPagoQrStore(models.Model):
                 (self.env._("street number"), self.street_number),
                 (self.env._("city"), self.city_name),
                 (self.env._("state"), self.state_name),
+                (self.env._("latitude and longitude"), self.latitude or self.longitude),
             )
             if not value
         ]
-        if missing or not (self.latitude or self.longitude):
-            if not (self.latitude or self.longitude):
-                missing.append(self.env._("latitude and longitude"))
+        if missing:
             raise UserError(
                 self.env._(
                     "The store %(store)s needs %(missing)s before it can be saved in "
