@@ -48,10 +48,9 @@ class MercadoPagoQrRegisterWizard(models.TransientModel):
         """The attempt's own session while it is open."""
         for wizard in self:
             session = wizard.attempt_id.session_id
-            if session.state in OPEN_SESSION:
-                wizard.session_id = session
-            else:
-                wizard.session_id = wizard.session_id
+            wizard.session_id = (
+                session if session.state in OPEN_SESSION else wizard.session_id
+            )
 
     def action_register(self):
         self.ensure_one()

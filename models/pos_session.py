@@ -50,23 +50,20 @@ class PosSession(models.Model):
         for payment in payments:
             fees[payment.payment_method_id] += payment.mp_qr_attempt_id.fee_minor
         moves = self.env["account.move"].sudo()
+        bank_payments = self.env["account.payment"].sudo()
         for method, fee_minor in fees.items():
             account = method.mp_qr_account_id.sudo()
             if not fee_minor or not account.fee_account_id:
                 continue
-            bank_payment = (
-                self.env["account.payment"]
-                .sudo()
-                .search(
-                    [
-                        ("pos_session_id", "=", self.id),
-                        ("pos_payment_method_id", "=", method.id),
-                    ],
-                    limit=1,
-                )
+            bank_payment = bank_payments.search(
+                [
+                    ("pos_session_id", "=", self.id),
+                    ("pos_payment_method_id", "=", method.id),
+                ],
+                limit=1,
             )
-            outstanding = bank_payment.outstanding_account_id or (
-                method.outstanding_account_id
+            outstanding = (
+                bank_payment.outstanding_account_id or method.outstanding_account_id
             )
             if outstanding:
                 moves |= moves.create(
@@ -113,22 +110,16 @@ class PosSession(models.Model):
             .sudo()
             .search([("session_id", "=", self.id)])
         )
+        methods = self.env["pos.payment.method"]
         for method in data.get("non_cash_payment_methods", []):
             own = attempts.filtered(
                 lambda a, m=method: a.payment_method_id.id == m["id"]
             )
-            if (
-                not own
-                and self.env["pos.payment.method"]
-                .browse(method["id"])
-                .use_payment_terminal
-                != "mercado_pago_qr"
-            ):
+            qr = methods.browse(method["id"]).use_payment_terminal == "mercado_pago_qr"
+            if not (own or qr):
                 continue
             received = own.filtered(lambda a: a.state in MONEY)
-            method["mp_qr_reported"] = sum(received.mapped("gross")) - sum(
-                received.mapped("refunded")
-            )
+            method["mp_qr_reported"] = sum(a.gross - a.refunded for a in received)
             method["mp_qr_unresolved"] = len(
                 own.filtered(lambda a: a.state in OPEN or a.resolution == "attention")
             )
