@@ -17,15 +17,8 @@ class PosSession(models.Model):
         copy=False,
     )
 
-    def _validate_session(
-        self,
-        balancing_account=False,
-        amount_to_balance=0,
-        bank_payment_method_diffs=None,
-    ):
-        res = super()._validate_session(
-            balancing_account, amount_to_balance, bank_payment_method_diffs
-        )
+    def _validate_session(self, *args, **kwargs):
+        res = super()._validate_session(*args, **kwargs)
         for session in self.filtered(lambda s: s.state == "closed"):
             session._mp_qr_post_fees()
         return res
