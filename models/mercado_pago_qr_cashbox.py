@@ -7,6 +7,7 @@ from odoo.exceptions import UserError
 from ..mercado_pago.catalog import pos_payload
 from ..mercado_pago.money import SITES
 from ..mercado_pago.references import make_pos_external_id
+from .mercado_pago_qr_store import SYNC_STATES
 
 _logger = logging.getLogger(__name__)
 
@@ -87,10 +88,7 @@ class MercadoPagoQrCashbox(models.Model):
     template_png = fields.Binary(
         string="Printable sticker (PNG)", attachment=True, readonly=True, copy=False
     )
-    sync_state = fields.Selection(
-        [("draft", "Not in Mercado Pago"), ("synced", "In Mercado Pago")],
-        compute="_compute_sync_state",
-    )
+    sync_state = fields.Selection(SYNC_STATES, compute="_compute_sync_state")
 
     # In SQL, so it holds across companies whatever the user can see.
     _pos_config_unique = models.Constraint(

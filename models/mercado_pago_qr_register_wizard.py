@@ -88,13 +88,7 @@ class MercadoPagoQrRegisterWizard(models.TransientModel):
         )
         attempt.action_mark_resolved()
         attempt.message_post(body=attempt.resolution_note)
-        return {
-            "type": "ir.actions.act_window",
-            "res_model": "pos.order",
-            "res_id": order.id,
-            "view_mode": "form",
-            "target": "current",
-        }
+        return order._get_records_action(context={})
 
     def _order_line(self, attempt, amount):
         return {

@@ -20,6 +20,7 @@ _STREET_NUMBER_RE = re.compile(
     r"^(?P<name>.*?)[\s,]+(?:n[º°o.]?\s*)?(?P<number>\d+[\w/-]*)$", re.IGNORECASE
 )
 
+SYNC_STATES = [("draft", "Not in Mercado Pago"), ("synced", "In Mercado Pago")]
 DAYS = [
     ("monday", "Monday"),
     ("tuesday", "Tuesday"),
@@ -88,10 +89,7 @@ class MercadoPagoQrStore(models.Model):
     cashbox_ids = fields.One2many(
         "mercado.pago.qr.cashbox", "store_id", string="Cashboxes"
     )
-    sync_state = fields.Selection(
-        [("draft", "Not in Mercado Pago"), ("synced", "In Mercado Pago")],
-        compute="_compute_sync_state",
-    )
+    sync_state = fields.Selection(SYNC_STATES, compute="_compute_sync_state")
 
     _external_id_unique = models.Constraint(
         "unique(account_id, external_id)",
