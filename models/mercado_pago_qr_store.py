@@ -21,15 +21,6 @@ _STREET_NUMBER_RE = re.compile(
 )
 
 SYNC_STATES = [("draft", "Not in Mercado Pago"), ("synced", "In Mercado Pago")]
-DAYS = [
-    ("monday", "Monday"),
-    ("tuesday", "Tuesday"),
-    ("wednesday", "Wednesday"),
-    ("thursday", "Thursday"),
-    ("friday", "Friday"),
-    ("saturday", "Saturday"),
-    ("sunday", "Sunday"),
-]
 
 
 def split_street(street):
