@@ -180,16 +180,11 @@ export class PaymentMercadoPagoQr extends PaymentInterface {
       return;
     }
     const byLine = new Map(attempts.map((attempt) => [attempt.line_uuid, attempt]));
-    for (const order of orders) {
-      for (const line of order.payment_ids) {
-        if (
-          line.payment_method_id?.id === this.payment_method_id.id &&
-          line.amount > 0
-        ) {
-          this._recoverLine(line, byLine.get(line.uuid));
-          byLine.delete(line.uuid);
-        }
-      }
+    const mine = (line) =>
+      line.payment_method_id?.id === this.payment_method_id.id && line.amount > 0;
+    for (const line of orders.flatMap((order) => order.payment_ids).filter(mine)) {
+      this._recoverLine(line, byLine.get(line.uuid));
+      byLine.delete(line.uuid);
     }
     // Lines the browser lost: put back those the customer may pay or paid.
     for (const attempt of byLine.values()) {
