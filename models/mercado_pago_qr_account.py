@@ -14,6 +14,7 @@ from ..mercado_pago.money import SITES
 _logger = logging.getLogger(__name__)
 
 DEFAULT_API_BASE_URL = "https://api.mercadopago.com"
+OFFICIAL_HOST = urlsplit(DEFAULT_API_BASE_URL).hostname
 # The API base URL is Mercado Pago's API over https, nothing else (it gets the
 # access token and the server fetches what it answers). Another URL (the
 # emulator on loopback) is taken only when a Settings administrator sets this
@@ -197,13 +198,10 @@ class MercadoPagoQrAccount(models.Model):
                     currency=site.currency,
                 )
 
+    @api.depends("store_ids.cashbox_ids")
     def _compute_cashbox_count(self):
-        groups = self.env["mercado.pago.qr.cashbox"]._read_group(
-            [("account_id", "in", self.ids)], ["account_id"], ["__count"]
-        )
-        counts = {account.id: count for account, count in groups}
         for account in self:
-            account.cashbox_count = counts.get(account.id, 0)
+            account.cashbox_count = len(account.store_ids.cashbox_ids)
 
     @api.constrains("site_id", "company_id")
     def _check_site_currency(self):
@@ -241,19 +239,13 @@ class MercadoPagoQrAccount(models.Model):
             parts = urlsplit(url or "")
             port = parts.port
         except ValueError:
-            parts, port = None, None
-        plain = bool(
-            parts
-            and parts.hostname
-            and not parts.username
-            and not parts.password
-            and not parts.query
-            and not parts.fragment
+            parts = port = None
+        plain = bool(parts and parts.hostname) and not any(
+            (parts.username, parts.password, parts.query, parts.fragment)
         )
         if (
             plain
-            and parts.scheme == "https"
-            and parts.hostname == urlsplit(DEFAULT_API_BASE_URL).hostname
+            and (parts.scheme, parts.hostname) == ("https", OFFICIAL_HOST)
             and port in (None, 443)
             and parts.path in ("", "/")
         ):
@@ -320,56 +312,53 @@ class MercadoPagoQrAccount(models.Model):
             with self._mp_errors(self.env._("the connection test")):
                 me = self._catalog().users_me()
         except UserError as error:
-            self.write(
-                {
-                    "connection_state": "failed",
-                    "connection_message": str(error),
-                    "connection_checked_at": fields.Datetime.now(),
-                }
-            )
-            return self._notify(str(error), "danger")
+            return self._connection_verdict("failed", str(error))
         site = SITES.get(me.get("site_id"))
         if site is None:
-            message = self.env._(
-                "Connected, but Mercado Pago's site %(site)s is not one where QR in "
-                "the attended model is available (Argentina, Brazil, Chile, Colombia, "
-                "Mexico, Peru, Uruguay).",
-                site=me.get("site_id"),
+            return self._connection_verdict(
+                "failed",
+                self.env._(
+                    "Connected, but Mercado Pago's site %(site)s is not one where QR "
+                    "in the attended model is available (Argentina, Brazil, Chile, "
+                    "Colombia, Mexico, Peru, Uruguay).",
+                    site=me.get("site_id"),
+                ),
             )
-            self.write(
-                {
-                    "connection_state": "failed",
-                    "connection_message": message,
-                    "connection_checked_at": fields.Datetime.now(),
-                }
-            )
-            return self._notify(message, "danger")
+        message = self.env._(
+            "Connected to %(nickname)s (user %(user)s, %(country)s).",
+            nickname=me.get("nickname") or "-",
+            user=me.get("id"),
+            country=site.name,
+        )
+        return self._connection_verdict(
+            "ok",
+            message,
+            mp_user_id=str(me.get("id")),
+            nickname=me.get("nickname"),
+            site_id=site.site_id,
+        )
+
+    def _connection_verdict(self, state, message, **vals):
         self.write(
             {
-                "mp_user_id": str(me.get("id")),
-                "nickname": me.get("nickname"),
-                "site_id": site.site_id,
-                "connection_state": "ok",
-                "connection_message": self.env._(
-                    "Connected to %(nickname)s (user %(user)s, %(country)s).",
-                    nickname=me.get("nickname") or "-",
-                    user=me.get("id"),
-                    country=site.name,
-                ),
+                **vals,
+                "connection_state": state,
+                "connection_message": message,
                 "connection_checked_at": fields.Datetime.now(),
             }
         )
-        return self._notify(self.connection_message, "success")
+        return self._notify(message, "success" if state == "ok" else "danger")
 
-    def _notify(self, message, kind):
+    def _notify(self, message, kind, title=None):
+        """A notification that closes the dialog; sticky unless a success."""
         return {
             "type": "ir.actions.client",
             "tag": "display_notification",
             "params": {
-                "title": self.env._("Mercado Pago"),
+                "title": title or self.env._("Mercado Pago"),
                 "message": message,
                 "type": kind,
-                "sticky": kind == "danger",
+                "sticky": kind != "success",
                 "next": {"type": "ir.actions.act_window_close"},
             },
         }
@@ -405,16 +394,15 @@ class MercadoPagoQrAccount(models.Model):
         with self._mp_errors(self.env._("the import")):
             remote_stores = catalog.search_stores(user_id)
             remote_pos = catalog.search_pos()
-        stores = Store.browse()
-        for remote in remote_stores:
-            stores |= Store._import_remote(self, remote)
-        cashboxes = Cashbox.browse()
-        for remote in remote_pos:
-            store = stores.filtered(
-                lambda s, r=remote: s.mp_store_id == str(r.get("store_id"))
+        stores = Store.union(*(Store._import_remote(self, r) for r in remote_stores))
+        by_id = {store.mp_store_id: store for store in stores}
+        cashboxes = Cashbox.union(
+            *(
+                Cashbox._import_remote(by_id[str(remote.get("store_id"))], remote)
+                for remote in remote_pos
+                if str(remote.get("store_id")) in by_id
             )
-            if store:
-                cashboxes |= Cashbox._import_remote(store[:1], remote)
+        )
         return self._notify(
             self.env._(
                 "Imported %(stores)s store(s) and %(cashboxes)s cashbox(es) from "

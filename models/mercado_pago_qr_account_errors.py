@@ -30,50 +30,46 @@ class MercadoPagoQrAccount(models.Model):
         """
         try:
             yield
-        except AuthenticationError as error:
-            raise UserError(
-                self.env._(
-                    "Mercado Pago rejected the credentials of the account %(account)s "
-                    "while saving %(what)s. Check the access token (and that it "
-                    "belongs to the %(environment)s environment). Mercado Pago said: "
-                    "%(message)s",
-                    account=self.name,
-                    what=what,
-                    environment=self.environment,
-                    message=error.message or error.code or error.status,
-                )
-            ) from None
-        except MpValidationError as error:
-            raise UserError(self._validation_message(what, error)) from None
-        except NotFoundError as error:
-            raise UserError(
-                self.env._(
-                    "Mercado Pago does not know %(what)s (it may have been deleted "
-                    "there, or created with another account). Mercado Pago said: "
-                    "%(message)s",
-                    what=what,
-                    message=error.message or error.code,
-                )
-            ) from None
-        except (UnavailableError, RateLimitedError) as error:
-            _logger.warning("Mercado Pago unreachable for %s: %s", what, error)
-            raise UserError(
-                self.env._(
-                    "Mercado Pago is unreachable right now, so %(what)s was not "
-                    "saved there. Nothing was half-done: try again in a moment.",
-                    what=what,
-                )
-            ) from None
         except MercadoPagoError as error:
-            raise UserError(
-                self.env._(
-                    "Mercado Pago refused %(what)s: %(message)s",
-                    what=what,
-                    message=error.message or error.code,
-                )
-            ) from None
+            raise UserError(self._mp_error_message(what, error)) from None
+
+    def _mp_error_message(self, what, error):
+        if isinstance(error, AuthenticationError):
+            return self.env._(
+                "Mercado Pago rejected the credentials of the account %(account)s "
+                "while saving %(what)s. Check the access token (and that it "
+                "belongs to the %(environment)s environment). Mercado Pago said: "
+                "%(message)s",
+                account=self.name,
+                what=what,
+                environment=self.environment,
+                message=error.message or error.code or error.status,
+            )
+        if isinstance(error, MpValidationError):
+            return self._validation_message(what, error)
+        if isinstance(error, NotFoundError):
+            return self.env._(
+                "Mercado Pago does not know %(what)s (it may have been deleted "
+                "there, or created with another account). Mercado Pago said: "
+                "%(message)s",
+                what=what,
+                message=error.message or error.code,
+            )
+        if isinstance(error, (UnavailableError, RateLimitedError)):
+            _logger.warning("Mercado Pago unreachable for %s: %s", what, error)
+            return self.env._(
+                "Mercado Pago is unreachable right now, so %(what)s was not "
+                "saved there. Nothing was half-done: try again in a moment.",
+                what=what,
+            )
+        return self.env._(
+            "Mercado Pago refused %(what)s: %(message)s",
+            what=what,
+            message=error.message or error.code,
+        )
 
     def _validation_message(self, what, error):
+        coordinates = self.env._("the coordinates are outside the account's country")
         hints = {
             "name": self.env._("the name is not accepted (at most 45 characters)"),
             "location": self.env._("the address is incomplete"),
@@ -83,12 +79,8 @@ class MercadoPagoQrAccount(models.Model):
             "location.state_name": self.env._(
                 "state name not recognised for this country"
             ),
-            "location.latitude": self.env._(
-                "the coordinates are outside the account's country"
-            ),
-            "location.longitude": self.env._(
-                "the coordinates are outside the account's country"
-            ),
+            "location.latitude": coordinates,
+            "location.longitude": coordinates,
             "business_hours": self.env._(
                 "business hours not accepted (HH:MM, at most 4 ranges a day)"
             ),
@@ -101,14 +93,12 @@ class MercadoPagoQrAccount(models.Model):
         field = error.field or ""
         hint = hints.get(field)
         if hint is None and "coordinates" in (error.message or "").lower():
-            hint = hints["location.latitude"]
-        if hint is None:
-            hint = error.message or error.code or ""
+            hint = coordinates
         return self.env._(
             "Mercado Pago refused %(what)s: %(hint)s. (Mercado Pago field: %(field)s, "
             "code: %(code)s)",
             what=what,
-            hint=hint,
+            hint=hint or error.message or error.code or "",
             field=field or "-",
             code=error.code or "-",
         )

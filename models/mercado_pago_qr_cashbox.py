@@ -7,11 +7,31 @@ from odoo.exceptions import UserError
 from ..mercado_pago.catalog import pos_payload
 from ..mercado_pago.money import SITES
 from ..mercado_pago.references import make_pos_external_id
+from .mercado_pago_qr_store import SYNC_STATES
 
 _logger = logging.getLogger(__name__)
 
 # Mercado Pago: a cashbox name is shorter than 45 characters.
 MAX_NAME = 44
+CATEGORIES = [
+    ("generic", "Generic"),
+    ("gastronomy", "Gastronomy"),
+    ("gas_station", "Gas station"),
+]
+# Mercado Pago's QR files: its key in the POS's "qr", our URL and file fields.
+QR_FILES = [
+    ("image", "qr_image_url", "qr_image"),
+    ("template_document", "template_pdf_url", "template_pdf"),
+    ("template_image", "template_png_url", "template_png"),
+]
+
+
+def site_mccs(site_id):
+    """{category: Mercado Pago's code} of the site; generic has none."""
+    site = SITES.get(site_id)
+    if not site:
+        return {}
+    return {"gastronomy": site.gastronomy_mcc, "gas_station": site.gas_station_mcc}
 
 
 class MercadoPagoQrCashbox(models.Model):
@@ -42,11 +62,7 @@ class MercadoPagoQrCashbox(models.Model):
         help="The till whose orders this cashbox's QR sticker charges.",
     )
     category = fields.Selection(
-        [
-            ("generic", "Generic"),
-            ("gastronomy", "Gastronomy"),
-            ("gas_station", "Gas station"),
-        ],
+        CATEGORIES,
         required=True,
         default="generic",
         help="Mercado Pago knows gastronomy and gas stations; everything else is "
@@ -72,10 +88,7 @@ class MercadoPagoQrCashbox(models.Model):
     template_png = fields.Binary(
         string="Printable sticker (PNG)", attachment=True, readonly=True, copy=False
     )
-    sync_state = fields.Selection(
-        [("draft", "Not in Mercado Pago"), ("synced", "In Mercado Pago")],
-        compute="_compute_sync_state",
-    )
+    sync_state = fields.Selection(SYNC_STATES, compute="_compute_sync_state")
 
     # In SQL, so it holds across companies whatever the user can see.
     _pos_config_unique = models.Constraint(
@@ -90,13 +103,7 @@ class MercadoPagoQrCashbox(models.Model):
     @api.depends("category", "account_id.site_id")
     def _compute_mcc(self):
         for cashbox in self:
-            site = SITES.get(cashbox.account_id.site_id)
-            if not site or cashbox.category == "generic":
-                cashbox.mcc = 0
-            elif cashbox.category == "gastronomy":
-                cashbox.mcc = site.gastronomy_mcc
-            else:
-                cashbox.mcc = site.gas_station_mcc
+            cashbox.mcc = site_mccs(cashbox.account_id.site_id).get(cashbox.category, 0)
 
     @api.depends("mp_pos_id")
     def _compute_sync_state(self):
@@ -160,13 +167,7 @@ class MercadoPagoQrCashbox(models.Model):
     def _apply_remote(self, remote):
         qr = remote.get("qr") or {}
         vals = {"mp_pos_id": str(remote.get("id") or self.mp_pos_id or "") or False}
-        for key, field in (
-            ("image", "qr_image_url"),
-            ("template_document", "template_pdf_url"),
-            ("template_image", "template_png_url"),
-        ):
-            if qr.get(key):
-                vals[field] = qr[key]
+        vals.update({url: qr[key] for key, url, _file in QR_FILES if qr.get(key)})
         self.write(vals)
 
     def _download_qr(self):
@@ -174,15 +175,12 @@ class MercadoPagoQrCashbox(models.Model):
         self.ensure_one()
         session = self.account_id._mp_session()
         what = self.env._("the QR of the cashbox %(cashbox)s", cashbox=self.name)
-        vals = {}
         with self.account_id._mp_errors(what):
-            for url_field, field in (
-                ("qr_image_url", "qr_image"),
-                ("template_pdf_url", "template_pdf"),
-                ("template_png_url", "template_png"),
-            ):
-                if self[url_field]:
-                    vals[field] = base64.b64encode(session.download(self[url_field]))
+            vals = {
+                file: base64.b64encode(session.download(self[url]))
+                for _key, url, file in QR_FILES
+                if self[url]
+            }
         self.write(vals)
 
     @api.model
@@ -197,16 +195,13 @@ class MercadoPagoQrCashbox(models.Model):
             ],
             limit=1,
         )
-        site = SITES.get(store.account_id.site_id)
-        category = "generic"
-        if site and remote.get("category") == site.gastronomy_mcc:
-            category = "gastronomy"
-        elif site and remote.get("category") == site.gas_station_mcc:
-            category = "gas_station"
+        codes = {
+            code: name for name, code in site_mccs(store.account_id.site_id).items()
+        }
         vals = {
             "name": (remote.get("name") or remote.get("external_id"))[:MAX_NAME],
             "store_id": store.id,
-            "category": category,
+            "category": codes.get(remote.get("category"), "generic"),
         }
         if cashbox:
             cashbox.write(vals)
@@ -245,14 +240,10 @@ class MercadoPagoQrCashbox(models.Model):
             "target": "self",
         }
 
+    @tools.ormcache("self.id", "self.write_date")
     def _qr_data_url(self):
-        """The sticker's QR as a data URL, cached: every push shows it."""
-        self.ensure_one()
-        return self._qr_data_url_cached(self.id, self.write_date)
-
-    @tools.ormcache("cashbox_id", "write_date")
-    def _qr_data_url_cached(self, cashbox_id, write_date):
-        # Keyed on write_date: a new sticker image changes it.
-        data = self.browse(cashbox_id).sudo().qr_image or ""
+        """The sticker's QR as a data URL, cached: every push shows it (a new
+        image changes write_date)."""
+        data = self.sudo().qr_image or ""
         data = data.decode() if isinstance(data, bytes) else data
         return f"data:image/png;base64,{data}" if data else False

@@ -1,6 +1,6 @@
-from odoo import api, fields, models
+from odoo import fields, models
 
-from .mercado_pago_qr_cashbox import MAX_NAME
+from .mercado_pago_qr_cashbox import CATEGORIES, MAX_NAME
 
 
 class MercadoPagoQrCashboxWizard(models.TransientModel):
@@ -17,25 +17,13 @@ class MercadoPagoQrCashboxWizard(models.TransientModel):
         string="Points of Sale",
         check_company=True,
         domain="[('mp_qr_cashbox_id', '=', False)]",
+        # Opened from the list of Points of Sale: the selected ones.
+        default=lambda self: (
+            self.env.context.get("active_model") == "pos.config"
+            and self.env.context.get("active_ids")
+        ),
     )
-    category = fields.Selection(
-        [
-            ("generic", "Generic"),
-            ("gastronomy", "Gastronomy"),
-            ("gas_station", "Gas station"),
-        ],
-        required=True,
-        default="generic",
-    )
-
-    @api.model
-    def default_get(self, fields_list):
-        res = super().default_get(fields_list)
-        if self.env.context.get("active_model") == "pos.config":
-            res["pos_config_ids"] = [
-                fields.Command.set(self.env.context.get("active_ids") or [])
-            ]
-        return res
+    category = fields.Selection(CATEGORIES, required=True, default="generic")
 
     def action_create(self):
         """One cashbox per selected Point of Sale, created in Mercado Pago."""

@@ -35,14 +35,6 @@ class MercadoPagoQrRefundWizard(models.TransientModel):
             attempt, attempt._amount_to_minor(self.amount)
         )
         kind = {"done": "success", "failed": "danger"}.get(result["state"], "warning")
-        return {
-            "type": "ir.actions.client",
-            "tag": "display_notification",
-            "params": {
-                "title": self.env._("Mercado Pago refund"),
-                "message": result["message"],
-                "type": kind,
-                "sticky": kind != "success",
-                "next": {"type": "ir.actions.act_window_close"},
-            },
-        }
+        return self.env["mercado.pago.qr.account"]._notify(
+            result["message"], kind, self.env._("Mercado Pago refund")
+        )

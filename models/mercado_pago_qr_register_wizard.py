@@ -48,10 +48,9 @@ class MercadoPagoQrRegisterWizard(models.TransientModel):
         """The attempt's own session while it is open."""
         for wizard in self:
             session = wizard.attempt_id.session_id
-            if session.state in OPEN_SESSION:
-                wizard.session_id = session
-            else:
-                wizard.session_id = wizard.session_id
+            wizard.session_id = (
+                session if session.state in OPEN_SESSION else wizard.session_id
+            )
 
     def action_register(self):
         self.ensure_one()
@@ -89,13 +88,7 @@ class MercadoPagoQrRegisterWizard(models.TransientModel):
         )
         attempt.action_mark_resolved()
         attempt.message_post(body=attempt.resolution_note)
-        return {
-            "type": "ir.actions.act_window",
-            "res_model": "pos.order",
-            "res_id": order.id,
-            "view_mode": "form",
-            "target": "current",
-        }
+        return order._get_records_action(context={})
 
     def _order_line(self, attempt, amount):
         return {

@@ -20,15 +20,7 @@ _STREET_NUMBER_RE = re.compile(
     r"^(?P<name>.*?)[\s,]+(?:n[º°o.]?\s*)?(?P<number>\d+[\w/-]*)$", re.IGNORECASE
 )
 
-DAYS = [
-    ("monday", "Monday"),
-    ("tuesday", "Tuesday"),
-    ("wednesday", "Wednesday"),
-    ("thursday", "Thursday"),
-    ("friday", "Friday"),
-    ("saturday", "Saturday"),
-    ("sunday", "Sunday"),
-]
+SYNC_STATES = [("draft", "Not in Mercado Pago"), ("synced", "In Mercado Pago")]
 
 
 def split_street(street):
@@ -88,10 +80,7 @@ class MercadoPagoQrStore(models.Model):
     cashbox_ids = fields.One2many(
         "mercado.pago.qr.cashbox", "store_id", string="Cashboxes"
     )
-    sync_state = fields.Selection(
-        [("draft", "Not in Mercado Pago"), ("synced", "In Mercado Pago")],
-        compute="_compute_sync_state",
-    )
+    sync_state = fields.Selection(SYNC_STATES, compute="_compute_sync_state")
 
     _external_id_unique = models.Constraint(
         "unique(account_id, external_id)",
@@ -140,12 +129,11 @@ class MercadoPagoQrStore(models.Model):
                 (self.env._("street number"), self.street_number),
                 (self.env._("city"), self.city_name),
                 (self.env._("state"), self.state_name),
+                (self.env._("latitude and longitude"), self.latitude or self.longitude),
             )
             if not value
         ]
-        if missing or not (self.latitude or self.longitude):
-            if not (self.latitude or self.longitude):
-                missing.append(self.env._("latitude and longitude"))
+        if missing:
             raise UserError(
                 self.env._(
                     "The store %(store)s needs %(missing)s before it can be saved in "

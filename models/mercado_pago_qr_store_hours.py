@@ -1,7 +1,7 @@
 from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 
-from .mercado_pago_qr_store import DAYS
+from ..mercado_pago.catalog import DAYS
 
 # Mercado Pago accepts at most this many opening ranges a day.
 MAX_RANGES_A_DAY = 4
@@ -21,7 +21,7 @@ class MercadoPagoQrStoreHours(models.Model):
         "mercado.pago.qr.store", required=True, ondelete="cascade", index=True
     )
     company_id = fields.Many2one(related="store_id.company_id", store=True)
-    day = fields.Selection(DAYS, required=True)
+    day = fields.Selection([(day, day.capitalize()) for day in DAYS], required=True)
     open_time = fields.Float(string="Opens", required=True)
     close_time = fields.Float(string="Closes", required=True)
 

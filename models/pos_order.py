@@ -14,12 +14,10 @@ class PosOrder(models.Model):
         """An order is paid by QR only with a payment Mercado Pago confirmed,
         and refunded by QR only with a refund Mercado Pago took."""
         for order in self:
-            refunds = order.payment_ids.filtered(
-                lambda p: (
-                    p.payment_method_id.use_payment_terminal == "mercado_pago_qr"
-                    and p.amount < 0
-                )
+            qr = order.payment_ids.filtered(
+                lambda p: p.payment_method_id.use_payment_terminal == "mercado_pago_qr"
             )
+            refunds = qr.filtered(lambda p: p.amount < 0)
             refunds._mp_qr_link_refunds()
             if refunds.filtered(lambda p: not p.mp_qr_attempt_id):
                 raise UserError(
@@ -29,12 +27,7 @@ class PosOrder(models.Model):
                         order=order.name,
                     )
                 )
-            for payment in order.payment_ids.filtered(
-                lambda p: (
-                    p.payment_method_id.use_payment_terminal == "mercado_pago_qr"
-                    and p.amount > 0
-                )
-            ):
+            for payment in qr.filtered(lambda p: p.amount > 0):
                 payment._mp_qr_link_attempts()
                 attempt = payment.mp_qr_attempt_id
                 # A late payment a manager registered in this order.

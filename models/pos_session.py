@@ -1,5 +1,3 @@
-from collections import defaultdict
-
 from odoo import Command, fields, models
 
 from ..mercado_pago.money import from_minor_units
@@ -17,15 +15,8 @@ class PosSession(models.Model):
         copy=False,
     )
 
-    def _validate_session(
-        self,
-        balancing_account=False,
-        amount_to_balance=0,
-        bank_payment_method_diffs=None,
-    ):
-        res = super()._validate_session(
-            balancing_account, amount_to_balance, bank_payment_method_diffs
-        )
+    def _validate_session(self, *args, **kwargs):
+        res = super()._validate_session(*args, **kwargs)
         for session in self.filtered(lambda s: s.state == "closed"):
             session._mp_qr_post_fees()
         return res
@@ -37,7 +28,8 @@ class PosSession(models.Model):
         self.ensure_one()
         # sudo: closing runs for POS users; attempts and entries are the
         # server's, and the account's settings decide.
-        payments = self.sudo().order_ids.payment_ids.filtered(
+        session = self.sudo()
+        payments = session.order_ids.payment_ids.filtered(
             lambda p: (
                 p.mp_qr_attempt_id
                 and p.mp_qr_attempt_id.state in MONEY
@@ -46,35 +38,23 @@ class PosSession(models.Model):
             )
         )
         payments.mp_qr_attempt_id._read_fees()
-        fees = defaultdict(int)
-        for payment in payments:
-            fees[payment.payment_method_id] += payment.mp_qr_attempt_id.fee_minor
         moves = self.env["account.move"].sudo()
-        for method, fee_minor in fees.items():
+        for method, group in payments.grouped("payment_method_id").items():
+            fee_minor = sum(payment.mp_qr_attempt_id.fee_minor for payment in group)
             account = method.mp_qr_account_id.sudo()
-            if not fee_minor or not account.fee_account_id:
-                continue
-            bank_payment = (
-                self.env["account.payment"]
-                .sudo()
-                .search(
-                    [
-                        ("pos_session_id", "=", self.id),
-                        ("pos_payment_method_id", "=", method.id),
-                    ],
-                    limit=1,
-                )
+            bank_payment = session.bank_payment_ids.filtered(
+                lambda p, m=method: p.pos_payment_method_id == m
+            )[:1]
+            outstanding = (
+                bank_payment.outstanding_account_id or method.outstanding_account_id
             )
-            outstanding = bank_payment.outstanding_account_id or (
-                method.outstanding_account_id
-            )
-            if outstanding:
+            if fee_minor and account.fee_account_id and outstanding:
                 moves |= moves.create(
                     self._mp_qr_fee_move(method, fee_minor, account, outstanding)
                 )
         if moves:
             moves.action_post()
-            self.sudo().mp_qr_fee_move_ids = [Command.link(m.id) for m in moves]
+            session.mp_qr_fee_move_ids |= moves
 
     def _mp_qr_fee_move(self, method, fee_minor, account, outstanding):
         amount = float(from_minor_units(fee_minor, self.currency_id.name))
@@ -113,22 +93,16 @@ class PosSession(models.Model):
             .sudo()
             .search([("session_id", "=", self.id)])
         )
+        methods = self.env["pos.payment.method"]
         for method in data.get("non_cash_payment_methods", []):
             own = attempts.filtered(
                 lambda a, m=method: a.payment_method_id.id == m["id"]
             )
-            if (
-                not own
-                and self.env["pos.payment.method"]
-                .browse(method["id"])
-                .use_payment_terminal
-                != "mercado_pago_qr"
-            ):
+            qr = methods.browse(method["id"]).use_payment_terminal == "mercado_pago_qr"
+            if not (own or qr):
                 continue
             received = own.filtered(lambda a: a.state in MONEY)
-            method["mp_qr_reported"] = sum(received.mapped("gross")) - sum(
-                received.mapped("refunded")
-            )
+            method["mp_qr_reported"] = sum(a.gross - a.refunded for a in received)
             method["mp_qr_unresolved"] = len(
                 own.filtered(lambda a: a.state in OPEN or a.resolution == "attention")
             )

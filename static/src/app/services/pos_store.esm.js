@@ -12,7 +12,16 @@ patch(PosStore.prototype, {
         terminal.onServerHint(payload);
       }
     });
-    this._mercadoPagoQrRecover();
+    // After a reload: the server says which lines of the open orders have a
+    // QR order, even lines the browser had not saved yet.
+    const orders = this.models["pos.order"].filter(
+      (order) => !order.finalized && order.lines.length
+    );
+    if (orders.length) {
+      for (const terminal of this._mercadoPagoQrTerminals()) {
+        terminal.recoverOrders(orders);
+      }
+    }
   },
 
   _mercadoPagoQrTerminals() {
@@ -20,21 +29,5 @@ patch(PosStore.prototype, {
       .filter((method) => method.use_payment_terminal === "mercado_pago_qr")
       .map((method) => method.payment_terminal)
       .filter(Boolean);
-  },
-
-  /**
-   * After a reload: the server says which lines of the open orders have a QR
-   * order, even lines the browser had not saved yet.
-   */
-  _mercadoPagoQrRecover() {
-    const orders = this.models["pos.order"].filter(
-      (order) => !order.finalized && order.lines.length
-    );
-    if (!orders.length) {
-      return;
-    }
-    for (const terminal of this._mercadoPagoQrTerminals()) {
-      terminal.recoverOrders(orders);
-    }
   },
 });

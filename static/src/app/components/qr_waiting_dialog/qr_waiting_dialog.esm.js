@@ -37,8 +37,4 @@ export class MercadoPagoQrWaitingDialog extends Component {
     const minutes = Math.floor(seconds / 60);
     return `${minutes}:${String(seconds % 60).padStart(2, "0")}`;
   }
-
-  onCancel() {
-    this.props.onCancel();
-  }
 }

@@ -30,7 +30,7 @@ export class PaymentMercadoPagoQr extends PaymentInterface {
 
   async sendPaymentRequest(uuid) {
     await super.sendPaymentRequest(...arguments);
-    const line = this._line(uuid);
+    const line = this.pos.getOrder()?.payment_ids.find((l) => l.uuid === uuid);
     if (!line) {
       return false;
     }
@@ -131,11 +131,9 @@ export class PaymentMercadoPagoQr extends PaymentInterface {
   /** Odoo's Force done: the server re-checks Mercado Pago and records it. */
   async forceDone(line) {
     const waiter = this.waiters[line.uuid];
-    let attempt = waiter ? waiter.state.attempt : null;
+    let attempt = waiter?.state.attempt;
     try {
-      attempt = attempt
-        ? await this._call("mp_qr_force_done", [attempt.id, this._session()])
-        : await this._call("mp_qr_find", [line.uuid, this._session()]);
+      attempt ||= await this._call("mp_qr_find", [line.uuid, this._session()]);
       if (attempt && !attempt.paid) {
         attempt = await this._call("mp_qr_force_done", [attempt.id, this._session()]);
       }
@@ -182,16 +180,11 @@ export class PaymentMercadoPagoQr extends PaymentInterface {
       return;
     }
     const byLine = new Map(attempts.map((attempt) => [attempt.line_uuid, attempt]));
-    for (const order of orders) {
-      for (const line of order.payment_ids) {
-        if (
-          line.payment_method_id?.id === this.payment_method_id.id &&
-          line.amount > 0
-        ) {
-          this._recoverLine(line, byLine.get(line.uuid));
-          byLine.delete(line.uuid);
-        }
-      }
+    const mine = (line) =>
+      line.payment_method_id?.id === this.payment_method_id.id && line.amount > 0;
+    for (const line of orders.flatMap((order) => order.payment_ids).filter(mine)) {
+      this._recoverLine(line, byLine.get(line.uuid));
+      byLine.delete(line.uuid);
     }
     // Lines the browser lost: put back those the customer may pay or paid.
     for (const attempt of byLine.values()) {
@@ -242,7 +235,7 @@ export class PaymentMercadoPagoQr extends PaymentInterface {
 
   _wait(line, attempt, resolve) {
     const state = reactive({attempt});
-    const waiter = {line, state, resolve, busy: false, closeDialog: null};
+    const waiter = {line, state, resolve, busy: false};
     this.waiters[line.uuid] = waiter;
     waiter.timer = setInterval(() => this._refresh(line.uuid), POLL_MS);
     waiter.closeDialog = this.env.services.dialog.add(MercadoPagoQrWaitingDialog, {
@@ -298,9 +291,7 @@ export class PaymentMercadoPagoQr extends PaymentInterface {
     }
     delete this.waiters[uuid];
     clearInterval(waiter.timer);
-    if (waiter.closeDialog) {
-      waiter.closeDialog();
-    }
+    waiter.closeDialog();
     const line = waiter.line;
     line.qrPaymentData = null;
     if (attempt.paid) {
@@ -348,10 +339,6 @@ export class PaymentMercadoPagoQr extends PaymentInterface {
       [this.payment_method_id.id],
       ...args,
     ]);
-  }
-
-  _line(uuid) {
-    return this.pos.getOrder()?.payment_ids.find((line) => line.uuid === uuid);
   }
 
   _errorText(error) {
