@@ -76,6 +76,27 @@ def threaded_till(name):
         live.stop(server, emulator)
 
 
+def paid_sale(odoo, emu, till, name, amount="1500.00"):
+    """A sale the customer pays; its notification records it."""
+    attempt_id = bench.sale(odoo, till, name, amount=amount)["id"]
+    requests.post(
+        f"{emu}/emulator/v1/pos/{till['external_pos_id']}/pay",
+        json={"outcome": "approved", "user_id": till["user_id"]},
+        timeout=10,
+    ).raise_for_status()
+    devenv.wait_for(
+        lambda: (
+            odoo.call("mercado.pago.qr.attempt", "read", [attempt_id], ["state"])[0][
+                "state"
+            ]
+            == "paid"
+        ),
+        30,
+        "the payment",
+    )
+    return attempt_id
+
+
 def test_a_notification_waits_for_a_row_another_door_holds():
     """The POS's poll has locked the attempt, read the order just before the
     customer paid, and is about to record "still waiting". The notification
@@ -144,22 +165,7 @@ def test_two_refunds_of_one_payment_at_once_refund_it_once():
     second connection; the second must see the first once it gets the lock,
     not a snapshot taken before it, and refuse."""
     with threaded_till("refund_race") as (odoo, emu, till, hold):
-        attempt_id = bench.sale(odoo, till, "race", amount="100.00")["id"]
-        requests.post(
-            f"{emu}/emulator/v1/pos/{till['external_pos_id']}/pay",
-            json={"outcome": "approved", "user_id": till["user_id"]},
-            timeout=10,
-        ).raise_for_status()
-        devenv.wait_for(
-            lambda: (
-                odoo.call("mercado.pago.qr.attempt", "read", [attempt_id], ["state"])[
-                    0
-                ]["state"]
-                == "paid"
-            ),
-            30,
-            "the payment",
-        )
+        attempt_id = paid_sale(odoo, emu, till, "race", amount="100.00")
         wizards = [
             odoo.call(
                 "mercado.pago.qr.refund.wizard",
@@ -209,7 +215,8 @@ def test_the_cron_leaves_a_row_another_door_holds_to_its_next_run():
     takes its rows as the batches do (SKIP LOCKED): a run never waits on a
     row another door holds, and reads that fee on its next run."""
     with threaded_till("cron_lock") as (odoo, emu, till, hold):
-        paid = []
+        # One after the other: a sale takes the cashbox from the one before.
+        paid = [paid_sale(odoo, emu, till, f"cron-{name}") for name in ("held", "free")]
 
         def fees():
             rows = odoo.call(
@@ -217,18 +224,8 @@ def test_the_cron_leaves_a_row_another_door_holds_to_its_next_run():
             )
             return [(row["state"], row["fee_known"]) for row in rows]
 
-        for name in ("held", "free"):
-            paid.append(bench.sale(odoo, till, f"cron-{name}")["id"])
-            requests.post(
-                f"{emu}/emulator/v1/pos/{till['external_pos_id']}/pay",
-                json={"outcome": "approved", "user_id": till["user_id"]},
-                timeout=10,
-            ).raise_for_status()
-            # Paid by its notification (before the next sale takes the
-            # cashbox); the fee is the cron's to read.
-            devenv.wait_for(
-                lambda: fees() == [("paid", False)] * len(paid), 30, "the payment"
-            )
+        # The fee of a payment is the cron's to read.
+        assert fees() == [("paid", False)] * 2
         cron = odoo.call(
             "ir.model.data",
             "check_object_reference",
