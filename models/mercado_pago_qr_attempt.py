@@ -85,7 +85,8 @@ class MercadoPagoQrAttempt(models.Model):
     paid_minor = fields.Integer(readonly=True)
     amount = fields.Monetary(compute="_compute_amounts")
     amount_paid = fields.Monetary(compute="_compute_amounts")
-    external_reference = fields.Char(readonly=True, copy=False, index=True)
+    # Its unique constraint is its index.
+    external_reference = fields.Char(readonly=True, copy=False)
     idempotency_key = fields.Char(readonly=True, copy=False, default=_new_key)
     cancel_key = fields.Char(readonly=True, copy=False, default=_new_key)
     mp_order_id = fields.Char(string="Mercado Pago order", readonly=True, index=True)
