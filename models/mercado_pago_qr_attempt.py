@@ -7,17 +7,15 @@ import logging
 import time
 import uuid
 from datetime import timedelta
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 import psycopg2
 
 from odoo import api, fields, models
-from odoo.exceptions import UserError
 from odoo.tools import SQL
 
 from ..mercado_pago.errors import MercadoPagoError
 from ..mercado_pago.instore_v2 import InstoreV2Client
-from ..mercado_pago.money import from_minor_units, quantize, to_minor_units
+from ..mercado_pago.money import from_minor_units, to_minor_units
 from ..mercado_pago.orders_api import OrdersApiClient
 from ..mercado_pago.transitions import MONEY, REREAD, check, decide
 from .mercado_pago_qr_account import API_MODES
@@ -36,15 +34,6 @@ RECHECK_DELAYS = (5, 5, 5, 5, 5, 10, 10, 15, 20, 30, 60)
 
 def _new_key(_model=None):
     return str(uuid.uuid4())
-
-
-def _number(value):
-    """A decimal from the POS, or None for anything that is not a number."""
-    try:
-        number = Decimal(str(value))
-    except (InvalidOperation, ValueError):
-        return None
-    return number if number.is_finite() else None
 
 
 class MercadoPagoQrAttempt(models.Model):
@@ -80,6 +69,10 @@ class MercadoPagoQrAttempt(models.Model):
     )
     pos_payment_id = fields.Many2one("pos.payment", index="btree_not_null")
     currency_id = fields.Many2one("res.currency", required=True)
+    # Read with the row: the notifications' re-read needs no currency query.
+    currency_code = fields.Char(
+        string="Currency code", related="currency_id.name", store=True
+    )
     # Money in the currency's minor units: integers, never floats.
     amount_minor = fields.Integer(required=True)
     paid_minor = fields.Integer(readonly=True)
@@ -150,18 +143,19 @@ class MercadoPagoQrAttempt(models.Model):
     # False until Mercado Pago's fee was read, by the cron or at session close.
     fee_known = fields.Boolean(readonly=True, index=True)
     refunded_minor = fields.Integer(compute="_compute_refunded_minor", store=True)
-    # Paid less every refund asked and not failed. Stored: each refund writes
-    # the attempt's row, on which two refunds of one payment queue.
+    # Every refund asked and not failed. Stored: each refund writes the
+    # attempt's row, on which two refunds of one payment queue.
+    refund_asked_minor = fields.Integer(compute="_compute_refunded_minor", store=True)
     refundable_minor = fields.Integer(
-        string="Left to refund (minor units)",
-        compute="_compute_refunded_minor",
-        store=True,
+        string="Left to refund (minor units)", compute="_compute_refundable_minor"
     )
-    # Stored for the accountant's pivot; the minor units stay the truth.
-    gross = fields.Monetary(compute="_compute_money", store=True)
-    fee = fields.Monetary(compute="_compute_money", store=True)
-    net = fields.Monetary(compute="_compute_money", store=True)
-    refunded = fields.Monetary(compute="_compute_money", store=True)
+    # Stored for the accountant's pivot; the minor units stay the truth. Float,
+    # not Monetary: they are exact already, and a Monetary would read the
+    # currency on every payment to round them (the notification intake figure).
+    gross = fields.Float(compute="_compute_money", store=True)
+    fee = fields.Float(compute="_compute_money", store=True)
+    net = fields.Float(compute="_compute_money", store=True)
+    refunded = fields.Float(compute="_compute_money", store=True)
     resolution = fields.Selection(
         [
             ("none", "Nothing to do"),
@@ -179,21 +173,26 @@ class MercadoPagoQrAttempt(models.Model):
         "unique(external_reference)", "The external reference must be unique."
     )
 
-    @api.depends("paid_minor", "refund_ids.state", "refund_ids.amount_minor")
+    @api.depends("refund_ids.state", "refund_ids.amount_minor")
     def _compute_refunded_minor(self):
         for attempt in self:
             refunds = attempt.refund_ids
             attempt.refunded_minor = sum(
                 refunds.filtered(lambda r: r.state == "done").mapped("amount_minor")
             )
-            attempt.refundable_minor = attempt.paid_minor - sum(
+            attempt.refund_asked_minor = sum(
                 refunds.filtered(lambda r: r.state != "failed").mapped("amount_minor")
             )
 
-    @api.depends("paid_minor", "fee_minor", "refunded_minor", "currency_id", "state")
+    @api.depends("paid_minor", "refund_asked_minor")
+    def _compute_refundable_minor(self):
+        for attempt in self:
+            attempt.refundable_minor = attempt.paid_minor - attempt.refund_asked_minor
+
+    @api.depends("paid_minor", "fee_minor", "refunded_minor", "currency_code", "state")
     def _compute_money(self):
         for attempt in self:
-            code = attempt.currency_id.name
+            code = attempt.currency_code
             received = attempt.state in MONEY and code
             if not received:
                 attempt.gross = attempt.fee = attempt.net = attempt.refunded = 0.0
@@ -205,10 +204,10 @@ class MercadoPagoQrAttempt(models.Model):
             attempt.net = float(gross - fee)
             attempt.refunded = float(from_minor_units(attempt.refunded_minor, code))
 
-    @api.depends("amount_minor", "paid_minor", "currency_id")
+    @api.depends("amount_minor", "paid_minor", "currency_code")
     def _compute_amounts(self):
         for attempt in self:
-            code = attempt.currency_id.name
+            code = attempt.currency_code
             if not code:
                 attempt.amount = attempt.amount_paid = 0.0
                 continue
@@ -217,43 +216,8 @@ class MercadoPagoQrAttempt(models.Model):
 
     # -- helpers ---------------------------------------------------------------
 
-    def _amount_to_minor(self, amount):
-        """A refund's amount, negative from the POS, positive from a manager."""
-        number = _number(amount)
-        return self._charge_minor(
-            None if number is None else abs(number), self.currency_id
-        )
-
-    @api.model
-    def _charge_minor(self, amount, currency):
-        """`amount` in Mercado Pago's minor units of `currency`. An amount
-        Mercado Pago cannot charge exactly (cents of COP or CLP, which Mercado
-        Pago charges in whole units) is refused before anything is sent, never
-        rounded away: the POS line and Mercado Pago must say the same."""
-        number = _number(amount)
-        if number is None:
-            raise UserError(self.env._("The amount is not a number."))
-        # The POS sends a float's text: its noise ends at Odoo's decimals.
-        number = number.quantize(
-            Decimal(1).scaleb(-currency.decimal_places), rounding=ROUND_HALF_UP
-        )
-        if quantize(number, currency.name) != number:
-            step = from_minor_units(1, currency.name)
-            raise UserError(
-                self.env._(
-                    "Mercado Pago charges %(currency)s in steps of %(step)s, so it "
-                    "cannot charge %(amount)s exactly. Ask a manager to set a cash "
-                    "rounding of %(step)s for all payment methods on this Point of "
-                    "Sale, or take this amount another way.",
-                    currency=currency.name,
-                    step=step,
-                    amount=number,
-                )
-            )
-        return to_minor_units(number, currency.name)
-
     def _decimal(self, minor):
-        return from_minor_units(minor, self.currency_id.name)
+        return from_minor_units(minor, self.currency_code)
 
     def _client(self):
         account = self.account_id
@@ -320,7 +284,7 @@ class MercadoPagoQrAttempt(models.Model):
                 vals["operation_number"] = remote.operation_number
             if remote.paid_amount is not None and remote.currency:
                 vals["paid_minor"] = to_minor_units(
-                    remote.paid_amount, self.currency_id.name
+                    remote.paid_amount, self.currency_code
                 )
         if state in MONEY and not self.paid_at:
             vals["paid_at"] = fields.Datetime.now()
@@ -428,7 +392,7 @@ class MercadoPagoQrAttempt(models.Model):
             self.state,
             remote,
             amount=self._decimal(self.amount_minor),
-            currency=self.currency_id.name,
+            currency=self.currency_code,
             past_expiry=bool(self.expires_at and now > self.expires_at),
         )
         if decision.state != self.state and not decision.cancel_first:
@@ -449,7 +413,7 @@ class MercadoPagoQrAttempt(models.Model):
                 paid=remote.paid_amount,
                 currency=remote.currency or "?",
                 requested=self._decimal(self.amount_minor),
-                code=self.currency_id.name,
+                code=self.currency_code,
             )
         if reason == "paid":
             return self.env._(

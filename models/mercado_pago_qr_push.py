@@ -7,7 +7,7 @@ import logging
 import time
 import uuid
 from datetime import timedelta
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 from odoo import api, fields, models
 from odoo.exceptions import UserError
@@ -23,12 +23,13 @@ from ..mercado_pago.money import (
     SITES,
     ItemLine,
     currency_decimals,
+    from_minor_units,
     quantize,
+    to_minor_units,
 )
 from ..mercado_pago.order_types import QrOrderRequest
 from ..mercado_pago.references import make_external_reference
 from ..mercado_pago.transitions import OPEN
-from .mercado_pago_qr_attempt import _number
 
 _logger = logging.getLogger(__name__)
 
@@ -37,6 +38,15 @@ DEFAULT_EXPIRY_MINUTES = 5
 
 def _elapsed_ms(started):
     return round((time.monotonic() - started) * 1000)
+
+
+def _number(value):
+    """A decimal from the POS, or None for anything that is not a number."""
+    try:
+        number = Decimal(str(value))
+    except (InvalidOperation, ValueError):
+        return None
+    return number if number.is_finite() else None
 
 
 def _clean_lines(lines):
@@ -69,6 +79,41 @@ def _clean_lines(lines):
 
 class MercadoPagoQrAttempt(models.Model):
     _inherit = "mercado.pago.qr.attempt"
+
+    def _amount_to_minor(self, amount):
+        """A refund's amount, negative from the POS, positive from a manager."""
+        number = _number(amount)
+        return self._charge_minor(
+            None if number is None else abs(number), self.currency_id
+        )
+
+    @api.model
+    def _charge_minor(self, amount, currency):
+        """`amount` in Mercado Pago's minor units of `currency`. An amount
+        Mercado Pago cannot charge exactly (cents of COP or CLP, which Mercado
+        Pago charges in whole units) is refused before anything is sent, never
+        rounded away: the POS line and Mercado Pago must say the same."""
+        number = _number(amount)
+        if number is None:
+            raise UserError(self.env._("The amount is not a number."))
+        # The POS sends a float's text: its noise ends at Odoo's decimals.
+        number = number.quantize(
+            Decimal(1).scaleb(-currency.decimal_places), rounding=ROUND_HALF_UP
+        )
+        if quantize(number, currency.name) != number:
+            step = from_minor_units(1, currency.name)
+            raise UserError(
+                self.env._(
+                    "Mercado Pago charges %(currency)s in steps of %(step)s, so it "
+                    "cannot charge %(amount)s exactly. Ask a manager to set a cash "
+                    "rounding of %(step)s for all payment methods on this Point of "
+                    "Sale, or take this amount another way.",
+                    currency=currency.name,
+                    step=step,
+                    amount=number,
+                )
+            )
+        return to_minor_units(number, currency.name)
 
     @api.model
     def _start(self, method, session, payload):
@@ -181,7 +226,7 @@ class MercadoPagoQrAttempt(models.Model):
     def _order_request(self, lines=()):
         """The Mercado Pago order, built here from the order lines' products.
         A retry passes no lines: the body it sends is `push_body`."""
-        code = self.currency_id.name
+        code = self.currency_code
         amount = self._decimal(self.amount_minor)
         products = (
             self.env["product.product"]

@@ -50,7 +50,7 @@ class MercadoPagoQrAttempt(models.Model):
             Decimal(0),
         )
         self.write(
-            {"fee_minor": to_minor_units(fee, self.currency_id.name), "fee_known": True}
+            {"fee_minor": to_minor_units(fee, self.currency_code), "fee_known": True}
         )
 
     @api.model
