@@ -8,13 +8,12 @@ from odoo import api, fields, models, modules, tools
 from odoo.exceptions import UserError, ValidationError
 
 from ..mercado_pago.catalog import CatalogClient
-from ..mercado_pago.http import MercadoPagoSession
+from ..mercado_pago.http import DEFAULT_BASE_URL, MercadoPagoSession
 from ..mercado_pago.money import SITES
 
 _logger = logging.getLogger(__name__)
 
-DEFAULT_API_BASE_URL = "https://api.mercadopago.com"
-OFFICIAL_HOST = urlsplit(DEFAULT_API_BASE_URL).hostname
+OFFICIAL_HOST = urlsplit(DEFAULT_BASE_URL).hostname
 # The API base URL is Mercado Pago's API over https, nothing else (it gets the
 # access token and the server fetches what it answers). Another URL (the
 # emulator on loopback) is taken only when a Settings administrator sets this
@@ -85,7 +84,7 @@ class MercadoPagoQrAccount(models.Model):
     api_base_url = fields.Char(
         string="API base URL",
         required=True,
-        default=DEFAULT_API_BASE_URL,
+        default=DEFAULT_BASE_URL,
         help="Mercado Pago's API, https://api.mercadopago.com. Another URL (a "
         "Mercado Pago emulator) is accepted only when a Settings administrator sets "
         "the system parameter pos_mercado_pago_qr.allow_custom_api_url to 1.",
@@ -259,7 +258,7 @@ class MercadoPagoQrAccount(models.Model):
                 "The API base URL of a Mercado Pago account must be %(url)s. Another "
                 "URL (a Mercado Pago emulator) is accepted only when a Settings "
                 "administrator sets the system parameter %(param)s to 1.",
-                url=DEFAULT_API_BASE_URL,
+                url=DEFAULT_BASE_URL,
                 param=ALLOW_CUSTOM_API_URL_PARAM,
             )
         if not plain or parts.scheme not in ("http", "https"):
@@ -283,8 +282,8 @@ class MercadoPagoQrAccount(models.Model):
                     account=self.name,
                 )
             )
-        base_url = (self.api_base_url or DEFAULT_API_BASE_URL).rstrip("/")
-        if base_url != DEFAULT_API_BASE_URL:
+        base_url = (self.api_base_url or DEFAULT_BASE_URL).rstrip("/")
+        if base_url != DEFAULT_BASE_URL:
             # Also for a row written around the ORM, or a parameter unset since.
             problem = self._api_base_url_problem(base_url)
             if problem:

@@ -6,13 +6,11 @@ from odoo.exceptions import UserError
 
 from ..mercado_pago.catalog import pos_payload
 from ..mercado_pago.money import SITES
-from ..mercado_pago.references import make_pos_external_id
+from ..mercado_pago.references import POS_NAME_MAX, make_pos_external_id
 from .mercado_pago_qr_store import SYNC_STATES
 
 _logger = logging.getLogger(__name__)
 
-# Mercado Pago: a cashbox name is shorter than 45 characters.
-MAX_NAME = 44
 CATEGORIES = [
     ("generic", "Generic"),
     ("gastronomy", "Gastronomy"),
@@ -40,7 +38,7 @@ class MercadoPagoQrCashbox(models.Model):
     _check_company_auto = True
     _order = "store_id, name"
 
-    name = fields.Char(required=True, size=MAX_NAME)
+    name = fields.Char(required=True, size=POS_NAME_MAX)
     store_id = fields.Many2one(
         "mercado.pago.qr.store",
         required=True,
@@ -199,7 +197,7 @@ class MercadoPagoQrCashbox(models.Model):
             code: name for name, code in site_mccs(store.account_id.site_id).items()
         }
         vals = {
-            "name": (remote.get("name") or remote.get("external_id"))[:MAX_NAME],
+            "name": (remote.get("name") or remote.get("external_id"))[:POS_NAME_MAX],
             "store_id": store.id,
             "category": codes.get(remote.get("category"), "generic"),
         }

@@ -1,6 +1,7 @@
 from odoo import fields, models
 
-from .mercado_pago_qr_cashbox import CATEGORIES, MAX_NAME
+from ..mercado_pago.references import POS_NAME_MAX
+from .mercado_pago_qr_cashbox import CATEGORIES
 
 
 class MercadoPagoQrCashboxWizard(models.TransientModel):
@@ -33,7 +34,7 @@ class MercadoPagoQrCashboxWizard(models.TransientModel):
         for config in self.pos_config_ids.filtered(lambda c: not c.mp_qr_cashbox_id):
             cashboxes |= Cashbox.create(
                 {
-                    "name": config.name[:MAX_NAME],
+                    "name": config.name[:POS_NAME_MAX],
                     "store_id": self.store_id.id,
                     "pos_config_id": config.id,
                     "category": self.category,

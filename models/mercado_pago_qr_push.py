@@ -165,7 +165,7 @@ class MercadoPagoQrAttempt(models.Model):
         # Commit point: the attempt and its idempotency key exist before the call.
         self.env.cr.commit()  # pylint: disable=invalid-commit
         for other in open_attempts:
-            other._cancel_remote(reason="replaced" if other == existing else "cleared")
+            other._cancel_remote(reason="replaced")
         attempt._push(request, client)
         return attempt
 
@@ -449,6 +449,5 @@ class MercadoPagoQrAttempt(models.Model):
                 "Mercado Pago rejected the customer's payment. Ask the customer to "
                 "try again, or take another payment method."
             ),
-            "cleared": self.env._("Replaced by a newer order on the same QR."),
             "replaced": self.env._("Replaced by a newer order on the same QR."),
         }[reason]

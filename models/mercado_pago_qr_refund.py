@@ -230,19 +230,16 @@ class MercadoPagoQrRefund(models.Model):
     def _ask(self, amount):
         """Mercado Pago's refund of `amount` (None: all of it), once per key."""
         attempt = self.attempt_id
-        if attempt.api_mode == "orders":
-            return attempt._client().refund(
-                attempt.mp_order_id,
-                amount,
-                self.idempotency_key,
-                payment_id=attempt.mp_payment_id,
-                currency=attempt.currency_id.name,
-            )
+        orders = attempt.api_mode == "orders"
         return attempt._client().refund(
-            attempt.external_reference,
+            attempt._remote_ref(),
             amount,
             self.idempotency_key,
-            external_pos_id=attempt.cashbox_id.external_id,
+            **(
+                {"payment_id": attempt.mp_payment_id, "currency": attempt.currency_code}
+                if orders
+                else {}
+            ),
         )
 
     def _follow_up(self):

@@ -308,8 +308,6 @@ export class PaymentMercadoPagoQr extends PaymentInterface {
   _setPaid(line, attempt) {
     line.transaction_id = attempt.operation_number || attempt.mp_payment_id || "";
     line.mp_qr_operation_number = attempt.operation_number || "";
-    line.mp_qr_payment_id = attempt.mp_payment_id || "";
-    line.mp_qr_order_id = attempt.mp_order_id || "";
   }
 
   _payload(line) {
