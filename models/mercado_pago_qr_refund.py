@@ -230,16 +230,15 @@ class MercadoPagoQrRefund(models.Model):
     def _ask(self, amount):
         """Mercado Pago's refund of `amount` (None: all of it), once per key."""
         attempt = self.attempt_id
-        orders = attempt.api_mode == "orders"
+        orders_api = {
+            "payment_id": attempt.mp_payment_id,
+            "currency": attempt.currency_code,
+        }
         return attempt._client().refund(
             attempt._remote_ref(),
             amount,
             self.idempotency_key,
-            **(
-                {"payment_id": attempt.mp_payment_id, "currency": attempt.currency_code}
-                if orders
-                else {}
-            ),
+            **(orders_api if attempt.api_mode == "orders" else {}),
         )
 
     def _follow_up(self):

@@ -22,7 +22,9 @@ class MercadoPagoQrRefundWizard(models.TransientModel):
     @api.depends("attempt_id")
     def _compute_amount(self):
         for wizard in self:
-            wizard.amount = wizard.attempt_id.gross - wizard.attempt_id.refunded
+            attempt = wizard.attempt_id
+            # What Mercado Pago will still take: refunds not answered yet count.
+            wizard.amount = float(attempt._decimal(attempt.refundable_minor))
 
     def action_refund(self):
         """Store the refund and its key in a transaction of its own, then send."""

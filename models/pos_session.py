@@ -102,7 +102,12 @@ class PosSession(models.Model):
             if not (own or qr):
                 continue
             received = own.filtered(lambda a: a.state in MONEY)
-            method["mp_qr_reported"] = sum(a.gross - a.refunded for a in received)
+            method["mp_qr_reported"] = float(
+                from_minor_units(
+                    sum(a.paid_minor - a.refunded_minor for a in received),
+                    self.currency_id.name,
+                )
+            )
             method["mp_qr_unresolved"] = len(
                 own.filtered(lambda a: a.state in OPEN or a.resolution == "attention")
             )

@@ -78,6 +78,26 @@ class AfterSaleCases:
         self.assertEqual(refund.state, "done")
         self.assertEqual(len(self._ledger_refunds()), 1)
 
+    @mute_logger(*QUIET)
+    def test_the_refund_wizard_offers_what_mercado_pago_will_still_refund(self):
+        attempt = self._paid("40.00")
+        self.refund(attempt, 10.0)
+        # The next refund's answer is lost: asked, neither done nor failed.
+        self.admin(
+            "PUT",
+            "/faults",
+            json={"rules": [{"fault": "error", "path": "refund", "when": "after"}]},
+        )
+        self.refund(attempt, 12.5)
+        attempt.invalidate_recordset()
+        self.assertEqual(attempt.refund_ids.mapped("state"), ["new", "done"])
+        wizard = (
+            self.env["mercado.pago.qr.refund.wizard"]
+            .with_user(self.pos_admin)
+            .create({"attempt_id": attempt.id})
+        )
+        self.assertEqual(wizard.amount, 17.5)
+
     def test_unpaid_attempt_cannot_be_refunded(self):
         attempt, _result = self.start("5.00")
         with self.assertRaisesRegex(UserError, "Only a payment"):

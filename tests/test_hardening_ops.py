@@ -127,8 +127,7 @@ class TestCronWithABadAccount(MercadoPagoQrFlowCommon):
         copied = (
             "company_id, config_id, session_id, payment_method_id, cashbox_id, "
             "api_mode, mode, currency_id, currency_code, amount_minor, paid_minor, "
-            "resolution, "
-            "expires_at, check_count, create_date, write_date"
+            "resolution, expires_at, check_count, create_date, write_date"
         )
         names = ", ".join(values)
         self.env.flush_all()
