@@ -25,6 +25,7 @@ import itertools
 import json
 import logging
 import math
+import os
 import random
 import time
 from collections.abc import Callable
@@ -149,6 +150,15 @@ class MercadoPagoSession:
         self._token = access_token
         self.base_url = self.base_url.rstrip("/")
         self._session = requests.Session()
+        # The environment (proxies, CA bundle) is read once here, not on every
+        # call as requests does; a ~/.netrc never replaces the token.
+        self._session.trust_env = False
+        self._session.proxies = requests.utils.get_environ_proxies(self.base_url)
+        self._session.verify = (
+            os.environ.get("REQUESTS_CA_BUNDLE")
+            or os.environ.get("CURL_CA_BUNDLE")
+            or True
+        )
         self._session.headers.update(
             {
                 "Authorization": f"Bearer {access_token}",

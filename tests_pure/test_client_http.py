@@ -61,6 +61,30 @@ def test_repr_masks_token_and_close_is_safe(mp_server):
     session.close()
 
 
+def test_the_environments_proxy_is_used_and_a_netrc_never_replaces_the_token(
+    mp_server, monkeypatch, tmp_path
+):
+    """A shop behind a proxy sets HTTPS_PROXY (requests' documented environment
+    variables); the environment is read when the session is made."""
+    netrc = tmp_path / "netrc"
+    netrc.write_text("machine api.mp.invalid login someone password secret\n")
+    monkeypatch.setenv("NETRC", str(netrc))
+    monkeypatch.setenv("HTTP_PROXY", mp_server.url)
+    monkeypatch.delenv("NO_PROXY", raising=False)
+    monkeypatch.delenv("no_proxy", raising=False)
+    mp_server.script("GET", "/pos", Reply(200, {"results": []}))
+    session = mp_server.session(base_url="http://api.mp.invalid")
+    assert session.request("GET", "/pos") == {"results": []}
+    [call] = mp_server.received
+    assert call.header("authorization") == f"Bearer {TOKEN}"
+
+    monkeypatch.setenv("NO_PROXY", "api.mp.invalid")
+    direct = mp_server.session(base_url="http://api.mp.invalid", max_attempts=1)
+    with pytest.raises(UnavailableError):
+        direct.request("GET", "/pos")
+    assert len(mp_server.received) == 1
+
+
 def test_rejects_missing_token_and_bad_arguments():
     with pytest.raises(ValueError):
         MercadoPagoSession("")
