@@ -29,6 +29,14 @@ class AfterSaleCases:
         entries = self.admin("GET", "/ledger")["entries"]
         return [e for e in entries if e["kind"] == "refund"]
 
+    def _lose_refund_answers(self):
+        """Mercado Pago applies every refund and its answer never arrives."""
+        self.admin(
+            "PUT",
+            "/faults",
+            json={"rules": [{"fault": "error", "path": "refund", "when": "after"}]},
+        )
+
     # -- refunds --------------------------------------------------------------
 
     @mute_logger(*QUIET)
@@ -62,11 +70,7 @@ class AfterSaleCases:
     def test_refund_with_mercado_pago_down_then_up_refunds_once(self):
         attempt = self._paid("40.00")
         # Mercado Pago applies the refund but the answer is lost, every time.
-        self.admin(
-            "PUT",
-            "/faults",
-            json={"rules": [{"fault": "error", "path": "refund", "when": "after"}]},
-        )
+        self._lose_refund_answers()
         self.refund(attempt, 40.0)
         attempt.invalidate_recordset()
         refund = attempt.refund_ids
@@ -83,11 +87,7 @@ class AfterSaleCases:
         attempt = self._paid("40.00")
         self.refund(attempt, 10.0)
         # The next refund's answer is lost: asked, neither done nor failed.
-        self.admin(
-            "PUT",
-            "/faults",
-            json={"rules": [{"fault": "error", "path": "refund", "when": "after"}]},
-        )
+        self._lose_refund_answers()
         self.refund(attempt, 12.5)
         attempt.invalidate_recordset()
         self.assertEqual(attempt.refund_ids.mapped("state"), ["new", "done"])
