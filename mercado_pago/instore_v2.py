@@ -21,7 +21,6 @@ from .http import check_idempotency_key
 from .money import (
     SITES,
     V2_TITLE_MAX,
-    build_items,
     format_v2_amount,
     sum_amounts,
     to_decimal,
@@ -98,21 +97,13 @@ class InstoreV2Client:
     # -- create ---------------------------------------------------------------
 
     def build_body(self, req):
-        req.validate()
+        items = req.order_items(V2_TITLE_MAX)
         if req.mode != "static":
             raise ValidationError(
                 "In-store orders v2 support only the static (attended) mode.",
                 field="mode",
             )
         currency = req.currency
-        items = build_items(
-            req.items,
-            req.total,
-            currency,
-            title_max=V2_TITLE_MAX,
-            fold_title=req.fold_title,
-            sale_title=req.sale_title,
-        )
         expires = datetime.datetime.fromtimestamp(
             self._clock() + req.expires_in_seconds, datetime.timezone.utc
         )

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from .errors import ValidationError
-from .money import ItemLine, currency_decimals, positive, quantize
+from .money import ItemLine, build_items, currency_decimals, positive, quantize
 from .references import (
     check_external_reference,
     check_pos_external_id,
@@ -82,6 +82,19 @@ class QrOrderRequest:
             if not isinstance(item, ItemLine):
                 raise TypeError("QrOrderRequest.items takes ItemLine objects.")
         return self
+
+    def order_items(self, title_max, max_items=None):
+        """The validated order's items, as one API takes them (money.build_items)."""
+        self.validate()
+        return build_items(
+            self.items,
+            self.total,
+            self.currency,
+            max_items=max_items,
+            title_max=title_max,
+            fold_title=self.fold_title,
+            sale_title=self.sale_title,
+        )
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,6 @@ from .errors import ConflictError, ValidationError
 from .http import check_idempotency_key
 from .money import (
     ORDERS_TITLE_MAX,
-    build_items,
     format_orders_amount,
     parse_amount,
     positive,
@@ -143,18 +142,9 @@ class OrdersApiClient:
         self.user_id = user_id
 
     def build_body(self, req):
-        req.validate()
+        items = req.order_items(ORDERS_TITLE_MAX, MAX_ITEMS)
         currency = req.currency
         total = format_orders_amount(req.total, currency)
-        items = build_items(
-            req.items,
-            req.total,
-            currency,
-            max_items=MAX_ITEMS,
-            title_max=ORDERS_TITLE_MAX,
-            fold_title=req.fold_title,
-            sale_title=req.sale_title,
-        )
         body = {
             "type": "qr",
             "external_reference": req.external_reference,

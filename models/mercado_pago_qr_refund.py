@@ -16,6 +16,7 @@ from odoo.exceptions import UserError
 
 from ..mercado_pago.errors import MercadoPagoError, RateLimitedError, UnavailableError
 from ..mercado_pago.money import from_minor_units
+from ..mercado_pago.transitions import MONEY
 
 _logger = logging.getLogger(__name__)
 
@@ -74,7 +75,7 @@ class MercadoPagoQrRefund(models.Model):
     @api.model
     def _check_refundable(self, attempt, amount_minor):
         """Mercado Pago's limits, as messages, before anything is sent."""
-        if attempt.state not in ("paid", "late", "review") or not attempt.paid_minor:
+        if attempt.state not in MONEY or not attempt.paid_minor:
             raise UserError(
                 self.env._("Only a payment Mercado Pago confirmed can be refunded.")
             )

@@ -2,6 +2,8 @@ from odoo import models
 from odoo.exceptions import UserError
 from odoo.tools import float_compare
 
+from ..mercado_pago.transitions import POS_PAID
+
 
 class PosOrder(models.Model):
     _inherit = "pos.order"
@@ -35,9 +37,7 @@ class PosOrder(models.Model):
                     attempt.state in ("late", "review")
                     and attempt.pos_payment_id == payment
                 )
-                if not attempt or (
-                    attempt.state not in ("paid", "forced") and not registered
-                ):
+                if not attempt or (attempt.state not in POS_PAID and not registered):
                     raise UserError(
                         self.env._(
                             "Mercado Pago has not confirmed the QR payment of "
