@@ -24,8 +24,9 @@ NOT_READ = object()  # the cron's step has not read the order yet
 class MercadoPagoQrAttempt(models.Model):
     _inherit = "mercado.pago.qr.attempt"
 
-    def _fetch_fee(self):
-        """Mercado Pago's fee on the payment, so the deposit matches the net."""
+    def _read_fee_minor(self):
+        """Mercado Pago's fee on the payment in minor units, so the deposit
+        matches the net; None when it cannot be read now."""
         number = next(
             (
                 n
@@ -35,12 +36,12 @@ class MercadoPagoQrAttempt(models.Model):
             None,
         )
         if not number:
-            return
+            return None
         try:
             payment = PaymentsClient(self.account_id._mp_session()).get_payment(number)
-        except MercadoPagoError as error:
+        except (MercadoPagoError, UserError) as error:
             _logger.info("Attempt %s: fee not read: %s", self.id, error)
-            return
+            return None
         fee = sum(
             (
                 Decimal(str(d.get("amount") or 0))
@@ -49,9 +50,7 @@ class MercadoPagoQrAttempt(models.Model):
             ),
             Decimal(0),
         )
-        self.write(
-            {"fee_minor": to_minor_units(fee, self.currency_code), "fee_known": True}
-        )
+        return to_minor_units(fee, self.currency_code)
 
     @api.model
     def _reconcile_domain(self, now):
@@ -116,8 +115,7 @@ class MercadoPagoQrAttempt(models.Model):
         fees_due = self.search(
             [("state", "in", MONEY), ("fee_known", "=", False)], limit=500
         )
-        self.browse(self._lock_skip_locked(fees_due.ids))._read_fees(checked)
-        self.env["ir.cron"]._commit_progress()
+        fees_due._read_fees(checked)
         refunds = self.env["mercado.pago.qr.refund"].search(
             [("state", "in", ("new", "pending"))]
         )
@@ -178,18 +176,26 @@ class MercadoPagoQrAttempt(models.Model):
     def _read_fees(self, checked=None):
         """Mercado Pago's fee on each paid attempt whose fee is not known yet,
         so the net matches the deposit. Read after the payment is recorded,
-        never while a notification or a cashier waits: by the cron, and at
-        session close before the fees are posted."""
+        never while a notification or a cashier waits: by the cron (`checked`
+        given), and at session close before the fees are posted.
+
+        Asked with no row held: a POS line that references the attempt, or a
+        door that moves it, never waits on Mercado Pago's answer. The cron then
+        takes the row as its batches do (SKIP LOCKED) only to write the fee,
+        and commits it; a held row's fee is read again on the next run."""
         attempts = self.filtered(lambda a: a.state in MONEY and not a.fee_known)
         skipped = self._cron_skip_accounts(
             attempts.account_id, {} if checked is None else checked
         )
         for attempt in attempts.filtered(lambda a: a.account_id not in skipped):
-            try:
-                with self.env.cr.savepoint():
-                    attempt._fetch_fee()
-            except UserError as error:
-                _logger.info("Attempt %s: fee not read: %s", attempt.id, error)
+            fee_minor = attempt._read_fee_minor()
+            if fee_minor is None:
+                continue
+            if checked is not None and not self._lock_skip_locked(attempt.ids):
+                continue
+            attempt.write({"fee_minor": fee_minor, "fee_known": True})
+            if checked is not None:
+                self.env["ir.cron"]._commit_progress()
 
     def _lock_skip_locked(self, ids):
         """The rows of `ids` nobody else holds, locked; the others are being

@@ -54,13 +54,15 @@ def threaded_till(name):
     server = live.start_odoo(python, conf, db, http_port, log_path=log_path)
     holders = []
 
-    def hold(attempt_id):
+    def hold(attempt_id, nowait=False):
+        """With nowait, a row another holds raises LockNotAvailable."""
         holder = psycopg2.connect(
             host=str(pg.socket_dir), port=pg.port, dbname=db, user=devenv.DB_USER
         )
         holders.append(holder)
         holder.cursor().execute(
-            "SELECT id FROM mercado_pago_qr_attempt WHERE id = %s FOR UPDATE",
+            "SELECT id FROM mercado_pago_qr_attempt WHERE id = %s FOR UPDATE"
+            + (" NOWAIT" if nowait else ""),
             (attempt_id,),
         )
         return holder
@@ -245,3 +247,43 @@ def test_the_cron_leaves_a_row_another_door_holds_to_its_next_run():
         assert fees() == [("paid", False), ("paid", True)]
         odoo.call("ir.cron", "method_direct_trigger", [cron])
         assert fees() == [("paid", True), ("paid", True)]
+
+
+def test_the_cron_holds_no_row_while_mercado_pago_answers_for_a_fee():
+    """`make chaos` found a POS order's payment line waiting 26 s: the cron
+    held the paid attempt's row while it asked Mercado Pago for the fee, with
+    retries against a failing API, and the line, which references that row
+    and then writes it, waited for the cron. The fee is now asked with no row
+    held; the cron takes the row (SKIP LOCKED) only to write the fee."""
+    with threaded_till("cron_fee") as (odoo, emu, till, hold):
+        attempt_id = paid_sale(odoo, emu, till, "cron-fee")
+        slow = {"fault": "latency", "method": "GET", "path": "/v1/payments/"}
+        requests.put(
+            f"{emu}/emulator/v1/faults",
+            json={"rules": [{**slow, "ms": 3000}]},
+            timeout=10,
+        ).raise_for_status()
+        cron = odoo.call(
+            "ir.model.data",
+            "check_object_reference",
+            devenv.MODULE,
+            "ir_cron_mercado_pago_qr_reconcile",
+        )[1]
+        run = threading.Thread(
+            target=odoo.call, args=("ir.cron", "method_direct_trigger", [cron])
+        )
+        run.start()
+
+        def fee_read_under_way():
+            faults = requests.get(f"{emu}/emulator/v1/faults", timeout=10).json()
+            return faults["rules"][0]["fired"]
+
+        # The emulator counts the delay as the fee's GET arrives: Mercado Pago
+        # is answering now, for 3 s. Another door takes the row meanwhile.
+        devenv.wait_for(fee_read_under_way, 10, "the fee's read")
+        hold(attempt_id, nowait=True).rollback()
+        run.join(30)
+        (attempt,) = odoo.call(
+            "mercado.pago.qr.attempt", "read", [attempt_id], ["fee_known"]
+        )
+        assert attempt["fee_known"], attempt
