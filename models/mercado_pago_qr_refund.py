@@ -125,17 +125,25 @@ class MercadoPagoQrRefund(models.Model):
         the lock; once the first has committed (it writes the attempt's row),
         the second's snapshot is stale, so it looks again in a new transaction
         and sees the first: the duplicate and limit checks never read a
-        snapshot taken before the lock.
+        snapshot taken before the lock. Once stored, a refund whose answer
+        cannot be recorded (the row moved during the call) is sent again with
+        its key, never asked anew: Mercado Pago would refund twice.
         """
+        refund_id = None
         for _look in range(3):
             try:
                 with self.env.registry.cursor() as cr:
                     env = self.env(cr=cr, su=True)
-                    refund = env[self._name]._request(
-                        env[attempt._name].browse(attempt.id),
-                        amount_minor,
-                        env["pos.payment"].browse(line.id) if line else None,
-                    )
+                    refund = env[self._name].browse(refund_id)
+                    if not refund:
+                        refund = refund._request(
+                            env[attempt._name].browse(attempt.id),
+                            amount_minor,
+                            env["pos.payment"].browse(line.id) if line else None,
+                        )
+                        refund_id = refund.id
+                    if refund.state == "new":
+                        refund._send()
                     return refund._to_pos()
             except psycopg2.errors.SerializationFailure:
                 continue
@@ -145,9 +153,9 @@ class MercadoPagoQrRefund(models.Model):
 
     @api.model
     def _request(self, attempt, amount_minor, line=None):
-        """Lock the attempt, check, store the refund and its key, commit, then
-        ask Mercado Pago. Runs in the cursor `_request_in_own_cursor` opens:
-        the commit makes the key survive whatever happens to the call."""
+        """Lock the attempt, check, store the refund and its key, and commit:
+        the key survives whatever happens to the call that follows. Runs in
+        the cursor `_request_in_own_cursor` opens."""
         if not attempt._lock():
             raise UserError(
                 self.env._("This payment is being handled right now; try again.")
@@ -163,7 +171,7 @@ class MercadoPagoQrRefund(models.Model):
             )
             if existing:
                 # The POS asked again for the same line: same refund, same key.
-                return existing._send() if existing.state == "new" else existing
+                return existing
         self._check_refundable(attempt, amount_minor)
         refund = self.create(
             {
@@ -175,7 +183,7 @@ class MercadoPagoQrRefund(models.Model):
             }
         )
         self.env.cr.commit()  # pylint: disable=invalid-commit
-        return refund._send()
+        return refund
 
     def _send(self):
         self.ensure_one()

@@ -287,3 +287,65 @@ def test_the_cron_holds_no_row_while_mercado_pago_answers_for_a_fee():
             "mercado.pago.qr.attempt", "read", [attempt_id], ["fee_known"]
         )
         assert attempt["fee_known"], attempt
+
+
+def test_a_refund_whose_row_moved_during_the_call_is_recorded_not_refused():
+    """`make chaos` found a manager told "At most 0.01 ARS can still be
+    refunded" about a refund Mercado Pago had just made: while Mercado Pago
+    answered, the cron wrote the attempt's fee, so recording the answer on the
+    attempt failed on a stale snapshot, and the request, tried again from the
+    start, counted its own stored refund against the balance. It now sends the
+    stored refund again with its key, and Mercado Pago answers as before."""
+    with threaded_till("refund_moved") as (odoo, emu, till, hold):
+        attempt_id = paid_sale(odoo, emu, till, "moved", amount="100.00")
+        slow = {"fault": "latency", "method": "POST", "path": "refund"}
+        requests.put(
+            f"{emu}/emulator/v1/faults",
+            json={"rules": [{**slow, "ms": 2000, "times": 1}]},
+            timeout=10,
+        ).raise_for_status()
+        wizard = odoo.call(
+            "mercado.pago.qr.refund.wizard",
+            "create",
+            {"attempt_id": attempt_id, "amount": 40.0},
+        )
+        answers = []
+
+        def refund():
+            try:
+                answers.append(
+                    odoo.call(
+                        "mercado.pago.qr.refund.wizard", "action_refund", [wizard]
+                    )
+                )
+            except Exception as error:  # noqa: BLE001 - asserted below
+                answers.append(error)
+
+        run = threading.Thread(target=refund)
+        run.start()
+
+        def refund_under_way():
+            faults = requests.get(f"{emu}/emulator/v1/faults", timeout=10).json()
+            return faults["rules"][0]["fired"]
+
+        devenv.wait_for(refund_under_way, 10, "the refund's call")
+        # The cron records the payment's fee meanwhile.
+        door = hold(attempt_id, nowait=True)
+        door.cursor().execute(
+            "UPDATE mercado_pago_qr_attempt SET fee_known = true WHERE id = %s",
+            (attempt_id,),
+        )
+        door.commit()
+        run.join(30)
+        assert not any(isinstance(a, Exception) for a in answers), answers
+        refunds = odoo.call(
+            "mercado.pago.qr.refund",
+            "search_read",
+            [("attempt_id", "=", attempt_id)],
+            ["state", "amount_minor"],
+        )
+        assert [(r["state"], r["amount_minor"]) for r in refunds] == [("done", 4000)], (
+            refunds
+        )
+        ledger = requests.get(f"{emu}/emulator/v1/ledger", timeout=10).json()
+        assert [e["kind"] for e in ledger["entries"]] == ["payment", "refund"], ledger
