@@ -12,7 +12,8 @@ twice at once). The run fails unless:
 
 - every approved Mercado Pago payment ends in exactly one pos.payment, or in
   one visible item for a manager (late or to review);
-- no refund is sent twice: Odoo's refunds equal the ledger's, payment by payment;
+- no refund is sent twice: Odoo's refunds equal the ledger's, payment by payment,
+  and each refund the backend accepted is stored once;
 - Odoo's gross, fee and net equal the emulator's ledger to the cent;
 - nothing is left open.
 
@@ -717,6 +718,13 @@ def run(checkouts, tours, fuzz_n, seed, name="chaos"):
         for cashier in cashiers:
             cashier.record_late_paid()
         problems, totals = books(odoo, emu, info)
+        # One refund record per refund the backend accepted: a request tried
+        # again must not store (and send) a second one.
+        stored = odoo.call("mercado.pago.qr.refund", "search_count", [])
+        if stored != stats["refunds_asked"]:
+            problems.append(
+                f"{stored} refunds stored for {stats['refunds_asked']} accepted"
+            )
         if tours and stats["browser_sales"] != tours:
             problems.append(f"{stats['browser_failed']} browser sales failed")
         report.update(stats=dict(stats), totals=totals, problems=problems)
