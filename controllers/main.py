@@ -97,7 +97,9 @@ def _note(account_sudo, kind, reason=None):
                     reason=(reason or "")[:200],
                     id=account_sudo.id,
                     every=HEALTH_SECONDS,
-                )
+                ),
+                # Another notification's update of the row is a normal case.
+                log_exceptions=False,
             )
     except psycopg2.Error as error:
         # Health is informative; a concurrent update must not fail the

@@ -209,17 +209,18 @@ class MercadoPagoQrAttempt(models.Model):
         )
         try:
             with cr.savepoint(flush=False):
-                cr.execute(query, (tuple(ids),))
+                cr.execute(query, (tuple(ids),), log_exceptions=False)
                 return [row[0] for row in cr.fetchall()]
         except psycopg2.errors.SerializationFailure:
-            # A row moved after this transaction's snapshot: lock row by row
-            # and leave the moved ones to the next run (theirs is newer).
+            # A row moved after this transaction's snapshot (a normal case,
+            # not a failed query): lock row by row and leave the moved ones to
+            # the next run (theirs is newer).
             _logger.debug("Reconciliation: a row moved, locking one by one")
         locked = []
         for attempt_id in ids:
             try:
                 with cr.savepoint(flush=False):
-                    cr.execute(query, ((attempt_id,),))
+                    cr.execute(query, ((attempt_id,),), log_exceptions=False)
                     locked += [row[0] for row in cr.fetchall()]
             except psycopg2.errors.SerializationFailure:
                 continue
