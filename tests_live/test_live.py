@@ -17,6 +17,7 @@ import devenv
 import live
 import psycopg2
 import requests
+from psycopg2 import sql
 
 
 def test_chaos_and_fuzz_keep_the_books():
@@ -99,6 +100,15 @@ def paid_sale(odoo, emu, till, name, amount="1500.00"):
         "the payment",
     )
     return attempt_id
+
+
+def reconciliation_cron(odoo):
+    return odoo.call(
+        "ir.model.data",
+        "check_object_reference",
+        devenv.MODULE,
+        "ir_cron_mercado_pago_qr_reconcile",
+    )[1]
 
 
 def test_a_notification_waits_for_a_row_another_door_holds():
@@ -230,12 +240,7 @@ def test_the_cron_leaves_a_row_another_door_holds_to_its_next_run():
 
         # The fee of a payment is the cron's to read.
         assert fees() == [("paid", False)] * 2
-        cron = odoo.call(
-            "ir.model.data",
-            "check_object_reference",
-            devenv.MODULE,
-            "ir_cron_mercado_pago_qr_reconcile",
-        )[1]
+        cron = reconciliation_cron(odoo)
         holder = hold(paid[0])
         run = threading.Thread(
             target=odoo.call, args=("ir.cron", "method_direct_trigger", [cron])
@@ -249,6 +254,26 @@ def test_the_cron_leaves_a_row_another_door_holds_to_its_next_run():
         assert fees() == [("paid", False), ("paid", True)]
         odoo.call("ir.cron", "method_direct_trigger", [cron])
         assert fees() == [("paid", True), ("paid", True)]
+
+
+def write_while_mercado_pago_answers(emu, hold, attempt_id, assignment):
+    """Once the emulator delays the call its first fault rule slows down (it
+    counts the rule as the call arrives), another door takes the attempt's row
+    without waiting (nobody may hold it then) and writes `assignment`."""
+
+    def under_way():
+        faults = requests.get(f"{emu}/emulator/v1/faults", timeout=10).json()
+        return faults["rules"][0]["fired"]
+
+    devenv.wait_for(under_way, 10, "Mercado Pago's slowed answer")
+    door = hold(attempt_id, nowait=True)
+    door.cursor().execute(
+        sql.SQL("UPDATE mercado_pago_qr_attempt SET {} WHERE id = %s").format(
+            sql.SQL(assignment)
+        ),
+        (attempt_id,),
+    )
+    door.commit()
 
 
 def test_the_cron_holds_no_row_while_mercado_pago_answers_for_a_fee():
@@ -266,31 +291,14 @@ def test_the_cron_holds_no_row_while_mercado_pago_answers_for_a_fee():
             json={"rules": [{**slow, "ms": 3000}]},
             timeout=10,
         ).raise_for_status()
-        cron = odoo.call(
-            "ir.model.data",
-            "check_object_reference",
-            devenv.MODULE,
-            "ir_cron_mercado_pago_qr_reconcile",
-        )[1]
+        cron = reconciliation_cron(odoo)
         run = threading.Thread(
             target=odoo.call, args=("ir.cron", "method_direct_trigger", [cron])
         )
         run.start()
 
-        def fee_read_under_way():
-            faults = requests.get(f"{emu}/emulator/v1/faults", timeout=10).json()
-            return faults["rules"][0]["fired"]
-
-        # The emulator counts the delay as the fee's GET arrives: Mercado Pago
-        # is answering now, for 3 s. Another door takes the row meanwhile.
-        devenv.wait_for(fee_read_under_way, 10, "the fee's read")
-        # Another door writes the row meanwhile (the POS links its line).
-        door = hold(attempt_id, nowait=True)
-        door.cursor().execute(
-            "UPDATE mercado_pago_qr_attempt SET write_date = now() WHERE id = %s",
-            (attempt_id,),
-        )
-        door.commit()
+        # The POS links its line while Mercado Pago answers for the fee.
+        write_while_mercado_pago_answers(emu, hold, attempt_id, "write_date = now()")
         run.join(30)
 
         def fee_known():
@@ -343,18 +351,8 @@ def test_a_refund_whose_row_moved_during_the_call_is_recorded_not_refused():
         run = threading.Thread(target=refund)
         run.start()
 
-        def refund_under_way():
-            faults = requests.get(f"{emu}/emulator/v1/faults", timeout=10).json()
-            return faults["rules"][0]["fired"]
-
-        devenv.wait_for(refund_under_way, 10, "the refund's call")
-        # The cron records the payment's fee meanwhile.
-        door = hold(attempt_id, nowait=True)
-        door.cursor().execute(
-            "UPDATE mercado_pago_qr_attempt SET fee_known = true WHERE id = %s",
-            (attempt_id,),
-        )
-        door.commit()
+        # The cron records the payment's fee while Mercado Pago refunds.
+        write_while_mercado_pago_answers(emu, hold, attempt_id, "fee_known = true")
         run.join(30)
         assert not any(isinstance(a, Exception) for a in answers), answers
         refunds = odoo.call(
