@@ -147,6 +147,11 @@ class MercadoPagoQrRefund(models.Model):
                     return refund._to_pos()
             except psycopg2.errors.SerializationFailure:
                 continue
+        if refund_id:
+            # Stored and maybe made: never "try again", the cron sends it
+            # again with its key. Committed after this request's snapshot.
+            with self.env.registry.cursor() as cr:
+                return self.env(cr=cr, su=True)[self._name].browse(refund_id)._to_pos()
         raise UserError(
             self.env._("This payment is being refunded right now; try again.")
         )

@@ -256,14 +256,15 @@ def test_the_cron_leaves_a_row_another_door_holds_to_its_next_run():
         assert fees() == [("paid", True), ("paid", True)]
 
 
-def write_while_mercado_pago_answers(emu, hold, attempt_id, assignment):
-    """Once the emulator delays the call its first fault rule slows down (it
-    counts the rule as the call arrives), another door takes the attempt's row
-    without waiting (nobody may hold it then) and writes `assignment`."""
+def write_while_mercado_pago_answers(emu, hold, attempt_id, assignment, call=1):
+    """Once the emulator delays the `call`th call its first fault rule slows
+    down (it counts the rule as the call arrives), another door takes the
+    attempt's row without waiting (nobody may hold it then) and writes
+    `assignment`."""
 
     def under_way():
         faults = requests.get(f"{emu}/emulator/v1/faults", timeout=10).json()
-        return faults["rules"][0]["fired"]
+        return faults["rules"][0]["fired"] >= call
 
     devenv.wait_for(under_way, 10, "Mercado Pago's slowed answer")
     door = hold(attempt_id, nowait=True)
@@ -400,3 +401,47 @@ def test_two_notifications_writing_the_webhook_health_log_no_failed_query():
         assert answer.get("status") == 200, answer
     log_path = devenv.VAR / "health-odoo.log"
     assert "bad query" not in log_path.read_text(), log_path
+
+
+def test_a_refund_whose_answer_is_never_recorded_is_left_to_the_cron_not_refused():
+    """The row moves during every one of the request's calls: the stored
+    refund (which Mercado Pago made) is reported as being sent, not as
+    "try again", which would have the manager ask for it a second time; the
+    cron then records it, once."""
+    with threaded_till("refund_moving") as (odoo, emu, till, hold):
+        attempt_id = paid_sale(odoo, emu, till, "moving", amount="100.00")
+        slow = {"fault": "latency", "method": "POST", "path": "refund", "ms": 1500}
+        requests.put(
+            f"{emu}/emulator/v1/faults", json={"rules": [slow]}, timeout=10
+        ).raise_for_status()
+        wizard = odoo.call(
+            "mercado.pago.qr.refund.wizard",
+            "create",
+            {"attempt_id": attempt_id, "amount": 40.0},
+        )
+        answers = []
+        run = threading.Thread(
+            target=lambda: answers.append(
+                odoo.call("mercado.pago.qr.refund.wizard", "action_refund", [wizard])
+            )
+        )
+        run.start()
+        for call in (1, 2, 3):
+            write_while_mercado_pago_answers(
+                emu, hold, attempt_id, f"check_count = {call}", call=call
+            )
+        run.join(30)
+        assert answers, "the refund was refused"
+        requests.delete(f"{emu}/emulator/v1/faults", timeout=10).raise_for_status()
+        odoo.call("ir.cron", "method_direct_trigger", [reconciliation_cron(odoo)])
+        refunds = odoo.call(
+            "mercado.pago.qr.refund",
+            "search_read",
+            [("attempt_id", "=", attempt_id)],
+            ["state", "amount_minor"],
+        )
+        assert [(r["state"], r["amount_minor"]) for r in refunds] == [("done", 4000)], (
+            refunds
+        )
+        ledger = requests.get(f"{emu}/emulator/v1/ledger", timeout=10).json()
+        assert [e["kind"] for e in ledger["entries"]] == ["payment", "refund"], ledger
