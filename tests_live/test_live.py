@@ -208,18 +208,8 @@ def test_two_refunds_of_one_payment_at_once_refund_it_once():
         holder.rollback()
         for thread in threads:
             thread.join(30)
-        refunds = odoo.call(
-            "mercado.pago.qr.refund",
-            "search_read",
-            [("attempt_id", "=", attempt_id)],
-            ["state", "amount_minor"],
-        )
-        assert [(r["state"], r["amount_minor"]) for r in refunds] == [
-            ("done", 10000)
-        ], (refunds, answers)
         assert sum(isinstance(a, Exception) for a in answers) == 1, answers
-        ledger = requests.get(f"{emu}/emulator/v1/ledger", timeout=10).json()
-        assert [e["kind"] for e in ledger["entries"]] == ["payment", "refund"], ledger
+        assert_refunded_once(odoo, emu, attempt_id, 10000)
 
 
 def test_the_cron_leaves_a_row_another_door_holds_to_its_next_run():
@@ -317,6 +307,21 @@ def test_the_cron_holds_no_row_while_mercado_pago_answers_for_a_fee():
     assert "bad query" not in log_path.read_text(), log_path
 
 
+def assert_refunded_once(odoo, emu, attempt_id, amount_minor):
+    """One refund of `amount_minor`, done in Odoo and made once at Mercado Pago."""
+    refunds = odoo.call(
+        "mercado.pago.qr.refund",
+        "search_read",
+        [("attempt_id", "=", attempt_id)],
+        ["state", "amount_minor"],
+    )
+    assert [(r["state"], r["amount_minor"]) for r in refunds] == [
+        ("done", amount_minor)
+    ], refunds
+    ledger = requests.get(f"{emu}/emulator/v1/ledger", timeout=10).json()
+    assert [e["kind"] for e in ledger["entries"]] == ["payment", "refund"], ledger
+
+
 def test_a_refund_whose_row_moved_during_the_call_is_recorded_not_refused():
     """`make chaos` found a manager told "At most 0.01 ARS can still be
     refunded" about a refund Mercado Pago had just made: while Mercado Pago
@@ -356,17 +361,7 @@ def test_a_refund_whose_row_moved_during_the_call_is_recorded_not_refused():
         write_while_mercado_pago_answers(emu, hold, attempt_id, "fee_known = true")
         run.join(30)
         assert not any(isinstance(a, Exception) for a in answers), answers
-        refunds = odoo.call(
-            "mercado.pago.qr.refund",
-            "search_read",
-            [("attempt_id", "=", attempt_id)],
-            ["state", "amount_minor"],
-        )
-        assert [(r["state"], r["amount_minor"]) for r in refunds] == [("done", 4000)], (
-            refunds
-        )
-        ledger = requests.get(f"{emu}/emulator/v1/ledger", timeout=10).json()
-        assert [e["kind"] for e in ledger["entries"]] == ["payment", "refund"], ledger
+        assert_refunded_once(odoo, emu, attempt_id, 4000)
 
 
 def test_two_notifications_writing_the_webhook_health_log_no_failed_query():
@@ -434,14 +429,4 @@ def test_a_refund_whose_answer_is_never_recorded_is_left_to_the_cron_not_refused
         assert answers, "the refund was refused"
         requests.delete(f"{emu}/emulator/v1/faults", timeout=10).raise_for_status()
         odoo.call("ir.cron", "method_direct_trigger", [reconciliation_cron(odoo)])
-        refunds = odoo.call(
-            "mercado.pago.qr.refund",
-            "search_read",
-            [("attempt_id", "=", attempt_id)],
-            ["state", "amount_minor"],
-        )
-        assert [(r["state"], r["amount_minor"]) for r in refunds] == [("done", 4000)], (
-            refunds
-        )
-        ledger = requests.get(f"{emu}/emulator/v1/ledger", timeout=10).json()
-        assert [e["kind"] for e in ledger["entries"]] == ["payment", "refund"], ledger
+        assert_refunded_once(odoo, emu, attempt_id, 4000)
