@@ -229,14 +229,16 @@ class MercadoPagoQrAttempt(models.Model):
         False if another holder keeps it. A locked row is skipped, not waited
         on, so no savepoint is needed around it. What this transaction read of
         the row stays true once it is locked: under Odoo's repeatable read, a
-        row changed since the transaction began cannot be locked at all."""
+        row changed since the transaction began cannot be locked at all. A row
+        that references the attempt (a POS line) can be inserted meanwhile."""
         self.ensure_one()
-        # Odoo's try_lock_for_update, without its "bad query" error line when
-        # the row moved since this transaction began: a normal case here, which
-        # the caller meets as SerializationFailure.
+        # Odoo's try_lock_for_update(allow_referencing=True), without its
+        # "bad query" error line when the row moved since this transaction
+        # began: a normal case here, which the caller meets as
+        # SerializationFailure.
         query = SQL(
             "SELECT id FROM mercado_pago_qr_attempt WHERE id = %s "
-            "FOR UPDATE SKIP LOCKED",
+            "FOR NO KEY UPDATE SKIP LOCKED",
             self.id,
         )
         deadline = time.monotonic() + wait_seconds

@@ -198,14 +198,14 @@ class MercadoPagoQrAttempt(models.Model):
                 self.env["ir.cron"]._commit_progress()
 
     def _lock_skip_locked(self, ids):
-        """The rows of `ids` nobody else holds, locked; the others are being
-        settled by a webhook or the POS right now."""
+        """The rows of `ids` nobody else holds, locked as `_lock` does; the
+        others are being settled by a webhook or the POS right now."""
         if not ids:
             return []
         cr = self.env.cr
         query = (
             "SELECT id FROM mercado_pago_qr_attempt WHERE id IN %s ORDER BY id "
-            "FOR UPDATE SKIP LOCKED"
+            "FOR NO KEY UPDATE SKIP LOCKED"
         )
         try:
             with cr.savepoint(flush=False):

@@ -55,16 +55,17 @@ def threaded_till(name):
     server = live.start_odoo(python, conf, db, http_port, log_path=log_path)
     holders = []
 
-    def hold(attempt_id, nowait=False):
-        """With nowait, a row another holds raises LockNotAvailable; with no
-        attempt_id, a connection that holds nothing yet."""
+    def hold(attempt_id, nowait=False, mode="NO KEY UPDATE"):
+        """The row locked in `mode` (the doors' lock by default); with nowait,
+        a row another holds in a conflicting mode raises LockNotAvailable;
+        with no attempt_id, a connection that holds nothing yet."""
         holder = psycopg2.connect(
             host=str(pg.socket_dir), port=pg.port, dbname=db, user=devenv.DB_USER
         )
         holders.append(holder)
         if attempt_id:
             holder.cursor().execute(
-                "SELECT id FROM mercado_pago_qr_attempt WHERE id = %s FOR UPDATE"
+                f"SELECT id FROM mercado_pago_qr_attempt WHERE id = %s FOR {mode}"
                 + (" NOWAIT" if nowait else ""),
                 (attempt_id,),
             )
@@ -246,17 +247,22 @@ def test_the_cron_leaves_a_row_another_door_holds_to_its_next_run():
         assert fees() == [("paid", True), ("paid", True)]
 
 
-def write_while_mercado_pago_answers(emu, hold, attempt_id, assignment, call=1):
-    """Once the emulator delays the `call`th call its first fault rule slows
-    down (it counts the rule as the call arrives), another door takes the
-    attempt's row without waiting (nobody may hold it then) and writes
-    `assignment`."""
+def wait_for_slowed_call(emu, call=1):
+    """Until the emulator delays the `call`th call its first fault rule slows
+    down (it counts the rule as the call arrives)."""
 
     def under_way():
         faults = requests.get(f"{emu}/emulator/v1/faults", timeout=10).json()
         return faults["rules"][0]["fired"] >= call
 
     devenv.wait_for(under_way, 10, "Mercado Pago's slowed answer")
+
+
+def write_while_mercado_pago_answers(emu, hold, attempt_id, assignment, call=1):
+    """While Mercado Pago answers the `call`th slowed call, another door takes
+    the attempt's row without waiting (nobody may hold it then) and writes
+    `assignment`."""
+    wait_for_slowed_call(emu, call)
     door = hold(attempt_id, nowait=True)
     door.cursor().execute(
         sql.SQL("UPDATE mercado_pago_qr_attempt SET {} WHERE id = %s").format(
@@ -429,4 +435,42 @@ def test_a_refund_whose_answer_is_never_recorded_is_left_to_the_cron_not_refused
         assert answers, "the refund was refused"
         requests.delete(f"{emu}/emulator/v1/faults", timeout=10).raise_for_status()
         odoo.call("ir.cron", "method_direct_trigger", [reconciliation_cron(odoo)])
+        assert_refunded_once(odoo, emu, attempt_id, 4000)
+
+
+def test_a_pos_line_is_saved_while_the_cron_sends_a_refund_of_its_payment():
+    """The cron re-sends a refund whose answer was lost, holding the
+    attempt's row while Mercado Pago answers slowly. Meanwhile the POS saves
+    a line that references that attempt: PostgreSQL's foreign key check takes
+    a KEY SHARE lock on the row, which the doors' lock (NO KEY UPDATE, Odoo's
+    lock_for_update(allow_referencing=True)) lets through; FOR UPDATE had the
+    line wait for Mercado Pago's answer."""
+    with threaded_till("cron_refund") as (odoo, emu, till, hold):
+        attempt_id = paid_sale(odoo, emu, till, "cron-refund", amount="100.00")
+        # Mercado Pago makes the refund, and every answer of it is lost.
+        lost = {"fault": "error", "method": "POST", "path": "refund"}
+        requests.put(
+            f"{emu}/emulator/v1/faults",
+            json={"rules": [{**lost, "when": "after", "times": 4}]},
+            timeout=10,
+        ).raise_for_status()
+        wizard = odoo.call(
+            "mercado.pago.qr.refund.wizard",
+            "create",
+            {"attempt_id": attempt_id, "amount": 40.0},
+        )
+        odoo.call("mercado.pago.qr.refund.wizard", "action_refund", [wizard])
+        slow = {"fault": "latency", "method": "POST", "path": "refund", "ms": 2000}
+        requests.put(
+            f"{emu}/emulator/v1/faults", json={"rules": [slow]}, timeout=10
+        ).raise_for_status()
+        run = threading.Thread(
+            target=odoo.call,
+            args=("ir.cron", "method_direct_trigger", [reconciliation_cron(odoo)]),
+        )
+        run.start()
+        wait_for_slowed_call(emu)
+        # Raises LockNotAvailable if the cron's lock kept the line out.
+        hold(attempt_id, nowait=True, mode="KEY SHARE").rollback()
+        run.join(30)
         assert_refunded_once(odoo, emu, attempt_id, 4000)
