@@ -29,7 +29,9 @@ class Page:
     def __init__(self, ws_url):
         import websocket
 
-        self.ws = websocket.create_connection(ws_url, timeout=60)
+        # No Origin header, as Odoo's own ChromeBrowser: Chromium 111 and
+        # newer refuse a DevTools connection from an origin it was not told.
+        self.ws = websocket.create_connection(ws_url, timeout=60, suppress_origin=True)
         self._id = 0
         self.dialogs = []
         self.send("Page.enable")
