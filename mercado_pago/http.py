@@ -10,7 +10,7 @@ Retry policy
 - Any method is retried when the connection could not even be opened: nothing was
   sent, so nothing can be duplicated.
 - Backoff is exponential with full jitter, capped by ``backoff_max``; the
-  ``Retry-After`` of a 429 or 423 is honoured up to ``retry_after_cap``; beyond
+  ``Retry-After`` of a 429 or 423 is honoured up to ``RETRY_AFTER_CAP``; beyond
   that the error is raised at once with ``retry_after`` set so the caller can
   schedule a later try.
 
@@ -29,7 +29,7 @@ import os
 import random
 import time
 from collections.abc import Callable
-from dataclasses import KW_ONLY, InitVar, dataclass
+from dataclasses import InitVar, dataclass
 from functools import partial
 from urllib.parse import urlsplit
 
@@ -56,6 +56,8 @@ USER_AGENT = "pos_mercado_pago_qr (python-requests)"
 IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "DELETE", "OPTIONS"})
 # 501/505 say the request itself is wrong for the server: retrying cannot help.
 _NOT_RETRYABLE_5XX = frozenset({501, 505})
+# A longer Retry-After is raised at once, with retry_after, for a later try.
+RETRY_AFTER_CAP = 30.0
 
 
 def check_idempotency_key(key):
@@ -75,7 +77,7 @@ def check_idempotency_key(key):
     return key
 
 
-def parse_retry_after(value, now=None):
+def parse_retry_after(value, now):
     """Seconds to wait from a Retry-After header (delta-seconds or HTTP date)."""
     if value is None:
         return None
@@ -87,9 +89,6 @@ def parse_retry_after(value, now=None):
             when = email.utils.parsedate_to_datetime(value)
         except (TypeError, ValueError, IndexError):
             return None
-        if when is None:
-            return None
-        now = time.time() if now is None else now
         seconds = when.timestamp() - now
     if math.isnan(seconds):
         return None
@@ -138,8 +137,6 @@ class MercadoPagoSession:
     platform_id: str | None = None
     sleep: Callable = time.sleep
     rng: Callable = random.random
-    _: KW_ONLY
-    retry_after_cap: float = 30.0
     clock: Callable = time.time
 
     def __post_init__(self, access_token):
@@ -175,8 +172,6 @@ class MercadoPagoSession:
     def close(self):
         self._session.close()
 
-    # -- public API -----------------------------------------------------------
-
     def request(
         self,
         method,
@@ -197,14 +192,11 @@ class MercadoPagoSession:
         method = method.upper()
         if not path.startswith("/"):
             raise ValueError("The path must start with '/'.")
-        if idempotency_key is not None:
-            check_idempotency_key(idempotency_key)
-        retryable = (
-            method in IDEMPOTENT_METHODS or idempotent or idempotency_key is not None
-        )
+        keyed = idempotency_key is not None
+        retryable = method in IDEMPOTENT_METHODS or idempotent or keyed
         headers = {"Accept": "*/*"} if raw else {}
-        if idempotency_key is not None:
-            headers["X-Idempotency-Key"] = idempotency_key
+        if keyed:
+            headers["X-Idempotency-Key"] = check_idempotency_key(idempotency_key)
         if json is not None:
             headers["Content-Type"] = "application/json"
 
@@ -223,11 +215,11 @@ class MercadoPagoSession:
             method,
             path,
             send,
-            partial(_decode, raw=raw),
+            _raw_body if raw else _decode_json,
             expect=expect,
             retryable=retryable,
-            keyed=idempotency_key is not None,
-            call=f"{method} {path} (idempotency key {idempotency_key})",
+            keyed=keyed,
+            label=f"{method} {path} (idempotency key {idempotency_key})",
         )
 
     def download(self, url, *, max_bytes=10_000_000):
@@ -255,7 +247,7 @@ class MercadoPagoSession:
         decode = partial(_read_capped, max_bytes=max_bytes)
         try:
             return self._call(
-                "GET", path, send, decode, expect=(200,), call=path, error_body=None
+                "GET", path, send, decode, expect=(200,), label=path, read_body=False
             )
         except (AuthenticationError, ConflictError, ValidationError) as error:
             # The file's host is not the API: its 4xx says nothing about the
@@ -276,28 +268,21 @@ class MercadoPagoSession:
         decode,
         *,
         expect,
-        call,
+        label,
         retryable=True,
         keyed=False,
-        error_body=_safe_json,
+        read_body=True,
     ):
-        """`send` once per attempt; `decode` reads an expected answer, and
-        `error_body` (None: nothing is read) the body of any other."""
+        """`send` once per attempt; `decode` reads an expected answer, and the
+        body of any other is read only with `read_body`."""
+        context = {"method": method, "path": path}
         # Once one attempt may have been applied, the call's outcome stays unknown
         # whatever later attempts say (a refused reconnect proves nothing).
         maybe_applied = False
         for attempt in itertools.count(1):
             try:
                 return self._attempt(
-                    method,
-                    path,
-                    send,
-                    decode,
-                    expect,
-                    attempt,
-                    retryable,
-                    keyed,
-                    error_body,
+                    send, decode, expect, context, attempt, keyed, read_body
                 )
             except MercadoPagoError as error:
                 error.attempts = attempt
@@ -306,11 +291,12 @@ class MercadoPagoSession:
             except _Retry as retry:
                 error = retry.error
                 maybe_applied = maybe_applied or error.unknown_outcome
-                if attempt >= self.max_attempts or not retry.allowed:
+                allowed = retryable if retry.allowed is None else retry.allowed
+                if attempt >= self.max_attempts or not allowed:
                     error.attempts, error.unknown_outcome = attempt, maybe_applied
                     _logger.warning(
                         "Mercado Pago %s gave up after %d attempt(s): %s",
-                        call,
+                        label,
                         attempt,
                         error,
                     )
@@ -321,7 +307,7 @@ class MercadoPagoSession:
                     delay = self.rng() * min(self.backoff_max, ceiling)
                 _logger.info(
                     "Mercado Pago %s attempt %d failed (%s); retrying in %.2fs",
-                    call,
+                    label,
                     attempt,
                     error,
                     delay,
@@ -346,10 +332,8 @@ class MercadoPagoSession:
 
     # -- internals ------------------------------------------------------------
 
-    def _attempt(
-        self, method, path, send, decode, expect, attempt, retry, keyed, error_body
-    ):
-        context = {"method": method, "path": path}
+    def _attempt(self, send, decode, expect, context, attempt, keyed, read_body):
+        method, path = context["method"], context["path"]
         is_write = method not in IDEMPOTENT_METHODS
         _logger.debug("Mercado Pago %s %s attempt %d", method, path, attempt)
         try:
@@ -361,7 +345,8 @@ class MercadoPagoSession:
                 unknown_outcome=sent and is_write,
                 **context,
             )
-            raise _Retry(error, allowed=retry or not sent, cause=exc) from None
+            # Nothing sent: retried whatever the method, nothing can be duplicated.
+            raise _Retry(error, allowed=None if sent else True, cause=exc) from None
         status = response.status_code
         _logger.debug(
             "Mercado Pago %s %s attempt %d -> %d", method, path, attempt, status
@@ -370,10 +355,7 @@ class MercadoPagoSession:
             with response:
                 if status in expect:
                     return decode(response, context)
-                body = error_body(response) if error_body else None
-        except UnavailableError as error:
-            error.unknown_outcome = is_write
-            raise
+                body = _safe_json(response) if read_body else None
         except requests.exceptions.RequestException as exc:
             # A streamed body that stalled or broke off.
             error = UnavailableError(
@@ -382,10 +364,10 @@ class MercadoPagoSession:
                 unknown_outcome=is_write,
                 **context,
             )
-            raise _Retry(error, allowed=retry, cause=exc) from None
-        self._refuse(response, body, context, retry, keyed and is_write)
+            raise _Retry(error, cause=exc) from None
+        self._refuse(response, body, context, keyed and is_write)
 
-    def _refuse(self, response, body, context, retry, keyed_write):
+    def _refuse(self, response, body, context, keyed_write):
         """Raise what a non-expected answer means: an error, or a retry."""
         status = response.status_code
         error = partial(
@@ -408,12 +390,14 @@ class MercadoPagoSession:
                 retry_after=wait,
                 unknown_outcome=locked and keyed_write,
             )
-            if wait is not None and wait > self.retry_after_cap:
+            if wait is not None and wait > RETRY_AFTER_CAP:
                 raise later
-            raise _Retry(later, allowed=retry, wait=wait)
+            raise _Retry(later, wait=wait)
         if status >= 500 or status == 424:
             failed = error(unknown_outcome=context["method"] not in IDEMPOTENT_METHODS)
-            raise _Retry(failed, allowed=retry and status not in _NOT_RETRYABLE_5XX)
+            raise _Retry(
+                failed, allowed=False if status in _NOT_RETRYABLE_5XX else None
+            )
         if 300 <= status < 400:
             raise MercadoPagoError(
                 f"Unexpected redirect (HTTP {status}).", status=status, **context
@@ -423,10 +407,11 @@ class MercadoPagoSession:
 
 @dataclass(eq=False)
 class _Retry(Exception):
-    """Internal: a failed attempt, and whether the policy allows another one."""
+    """Internal: a failed attempt; `allowed` None leaves the retry to the call's
+    policy (an idempotent method or call, or a key), a bool overrides it."""
 
     error: MercadoPagoError
-    allowed: bool
+    allowed: bool | None = None
     wait: float | None = None
     cause: BaseException | None = None
 
@@ -458,7 +443,7 @@ def _read_capped(response, context, max_bytes):
         error = UnavailableError(
             "The file arrived incomplete.", status=status, **context
         )
-        raise _Retry(error, allowed=True)
+        raise _Retry(error)
     return bytes(body)
 
 
@@ -466,9 +451,11 @@ def _dumps(body):
     return json.dumps(body, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
 
 
-def _decode(response, context, raw):
-    if raw:  # a file, as it came
-        return response.content
+def _raw_body(response, _context):
+    return response.content  # a file, as it came
+
+
+def _decode_json(response, context):
     if response.status_code == 204 or not response.content.strip():
         return None
     try:
@@ -479,5 +466,6 @@ def _decode(response, context, raw):
         raise UnavailableError(
             "Mercado Pago answered with a body that is not JSON.",
             status=response.status_code,
+            unknown_outcome=context["method"] not in IDEMPOTENT_METHODS,
             **context,
         ) from None
