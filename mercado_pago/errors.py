@@ -157,10 +157,11 @@ class UnavailableError(MercadoPagoError):
     """5xx, timeout or connection error: Mercado Pago could not be reached reliably."""
 
 
-def _first(items):
-    if isinstance(items, list) and items:
-        return items[0]
-    return None
+def _first_dict(value):
+    """A dict, or a list's first item if it is one (MP sends either)."""
+    if isinstance(value, list) and value:
+        value = value[0]
+    return value if isinstance(value, dict) else None
 
 
 def _field_from_details(details):
@@ -201,9 +202,8 @@ def parse_error_body(body):
         return None, (text or None), None
     code = message = field = None
     # Orders API: {"errors": [{"code", "message", "details": [...]}]}
-    errors = body.get("errors")
-    error = errors if isinstance(errors, dict) else _first(errors)
-    if isinstance(error, dict):
+    error = _first_dict(body.get("errors"))
+    if error is not None:
         code = error.get("code")
         message = error.get("message")
         field = _field_from_details(error.get("details") or [])
@@ -211,9 +211,8 @@ def parse_error_body(body):
     if not code and body.get("errorKey"):
         code = body["errorKey"]
     # classic: cause[0].code is the most specific code.
-    cause = body.get("cause")
-    cause = cause if isinstance(cause, dict) else _first(cause)
-    if isinstance(cause, dict):
+    cause = _first_dict(body.get("cause"))
+    if cause is not None:
         if not code and cause.get("code") not in (None, ""):
             code = str(cause["code"])
         if not message:
