@@ -26,11 +26,11 @@ def _total(body):
         return None
 
 
-def paginate(session, path, params=None, *, page_size=PAGE_SIZE, max_pages=MAX_PAGES):
+def paginate(session, path, params):
     found = []
     offset = 0
-    for _page in range(max_pages):
-        page = dict(params or {}, limit=page_size, offset=offset)
+    for _page in range(MAX_PAGES):
+        page = dict(params, limit=PAGE_SIZE, offset=offset)
         body = session.request("GET", path, params=page)
         results = results_of(body)
         found.extend(item for item in results if isinstance(item, dict))

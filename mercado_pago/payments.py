@@ -13,8 +13,6 @@ class PaymentsClient:
     def __init__(self, session):
         self.session = session
 
-    # -- payments -------------------------------------------------------------
-
     def get_payment(self, payment_id):
         payment = check_resource_id(payment_id, "payment_id", numeric=True)
         return self.session.request("GET", f"/v1/payments/{payment}")
@@ -49,8 +47,6 @@ class PaymentsClient:
         payment = check_resource_id(payment_id, "payment_id", numeric=True)
         body = self.session.request("GET", f"/v1/payments/{payment}/refunds")
         return body if isinstance(body, list) else []
-
-    # -- merchant orders ------------------------------------------------------
 
     def get_merchant_order(self, merchant_order_id):
         order = check_resource_id(merchant_order_id, "merchant_order_id", numeric=True)
