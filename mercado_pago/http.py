@@ -330,8 +330,6 @@ class MercadoPagoSession:
                 field="url",
             )
 
-    # -- internals ------------------------------------------------------------
-
     def _attempt(self, send, decode, expect, context, attempt, keyed, read_body):
         method, path = context["method"], context["path"]
         is_write = method not in IDEMPOTENT_METHODS
@@ -365,9 +363,9 @@ class MercadoPagoSession:
                 **context,
             )
             raise _Retry(error, cause=exc) from None
-        self._refuse(response, body, context, keyed and is_write)
+        self._refuse(response, body, context, is_write, keyed)
 
-    def _refuse(self, response, body, context, keyed_write):
+    def _refuse(self, response, body, context, is_write, keyed):
         """Raise what a non-expected answer means: an error, or a retry."""
         status = response.status_code
         error = partial(
@@ -388,13 +386,13 @@ class MercadoPagoSession:
             later = error(
                 cls=RateLimitedError,
                 retry_after=wait,
-                unknown_outcome=locked and keyed_write,
+                unknown_outcome=locked and keyed and is_write,
             )
             if wait is not None and wait > RETRY_AFTER_CAP:
                 raise later
             raise _Retry(later, wait=wait)
         if status >= 500 or status == 424:
-            failed = error(unknown_outcome=context["method"] not in IDEMPOTENT_METHODS)
+            failed = error(unknown_outcome=is_write)
             raise _Retry(
                 failed, allowed=False if status in _NOT_RETRYABLE_5XX else None
             )
@@ -426,20 +424,20 @@ def _read_capped(response, context, max_bytes):
     """The body of a streamed response: refused as soon as it passes
     max_bytes, tried again when shorter than announced (urllib3 1.26 returns
     a body that a closed connection cut short)."""
-    declared = response.headers.get("Content-Length", "")
-    declared = int(declared) if declared.isdigit() else None
+    length = response.headers.get("Content-Length", "")
+    declared = int(length) if length.isdigit() else 0
     body = bytearray()
-    if (declared or 0) <= max_bytes:
+    if declared <= max_bytes:
         for chunk in response.iter_content(chunk_size=64 * 1024):
             body += chunk
             if len(body) > max_bytes:
                 break
     status = response.status_code
-    if len(body) > max_bytes or (declared or 0) > max_bytes:
+    if max(declared, len(body)) > max_bytes:
         raise MercadoPagoError(
             "The file is larger than expected.", status=status, **context
         )
-    if declared is not None and len(body) < declared:
+    if len(body) < declared:
         error = UnavailableError(
             "The file arrived incomplete.", status=status, **context
         )
