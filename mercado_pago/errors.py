@@ -206,7 +206,7 @@ def parse_error_body(body):
     if error is not None:
         code = error.get("code")
         message = error.get("message")
-        field = _field_from_details(error.get("details") or [])
+        field = _field_from_details(error.get("details"))
     # v2: {"errorKey": "invalid_items.unit_price", "message": ...}
     if not code and body.get("errorKey"):
         code = body["errorKey"]
@@ -217,7 +217,7 @@ def parse_error_body(body):
             code = str(cause["code"])
         if not message:
             message = cause.get("description")
-        field = field or _field_from_details([cause])
+        field = field or _field_from_details(cause)
     if not code and isinstance(body.get("error"), str):
         code = body["error"]
     if not code and isinstance(body.get("code"), str):
