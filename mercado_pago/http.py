@@ -27,6 +27,7 @@ import logging
 import math
 import os
 import random
+import re
 import time
 from collections.abc import Callable
 from dataclasses import InitVar, dataclass
@@ -62,13 +63,8 @@ RETRY_AFTER_CAP = 30.0
 
 def check_idempotency_key(key):
     """MP accepts custom keys of 1 to 64 printable characters (SDK request_options)."""
-    if not (
-        isinstance(key, str)
-        and 1 <= len(key) <= 64
-        and key.isascii()
-        and key.isprintable()
-        and " " not in key
-    ):
+    # [!-~] is printable ASCII but the space.
+    if not (isinstance(key, str) and re.fullmatch(r"[!-~]{1,64}", key)):
         raise ValidationError(
             "The idempotency key must be 1 to 64 printable ASCII characters "
             "without spaces.",
