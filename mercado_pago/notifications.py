@@ -151,8 +151,9 @@ def _kind(topic):
     return kind
 
 
-def _webhook_resource(query, query_type, data, body_data):
+def _webhook_resource(query, data, body_data):
     """A webhook's kind and resource id; the query and the body must agree."""
+    query_type = _query_value(query, "type")
     body_type = data.get("type")
     kind = _kind(query_type or body_type)
     if kind is None:
@@ -170,9 +171,7 @@ def _webhook_resource(query, query_type, data, body_data):
 
 def parse_notification(query, body):
     """One ``NotificationEvent`` from a request's query and raw body."""
-    query = query or {}
     query_topic = _query_value(query, "topic")
-    query_type = _query_value(query, "type")
     try:
         data = _body_json(body)
     except MalformedNotification:
@@ -191,7 +190,7 @@ def parse_notification(query, body):
         resource = _resource_from_url(data["resource"])
     else:
         source = "webhook"
-        kind, resource = _webhook_resource(query, query_type, data, body_data)
+        kind, resource = _webhook_resource(query, data, body_data)
     resource = _clean_id(resource, kind)
     version = _version(body_data.get("version")) if kind == "order" else None
     return NotificationEvent(
@@ -220,8 +219,7 @@ def build_manifest(data_id, x_request_id, ts, *, lowercase_id=False):
     data_id = _text(data_id)
     if data_id is not None and lowercase_id:
         data_id = data_id.lower()
-    ts = None if ts in (None, "") else ts
-    parts = (("id", data_id), ("request-id", _text(x_request_id)), ("ts", ts))
+    parts = (("id", data_id), ("request-id", _text(x_request_id)), ("ts", _text(ts)))
     return "".join(f"{key}:{value};" for key, value in parts if value is not None)
 
 
