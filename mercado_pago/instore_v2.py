@@ -253,8 +253,7 @@ class InstoreV2Client:
             # the merchant order not yet updated): not "paid" until it closes.
             return PENDING
         # An expired merchant order still lists its rejected attempts
-        # (docs/mercado-pago-api.md §6.1): the order is dead, whatever the last attempt
-        # said.
+        # (docs/mercado-pago-api.md §6.1): dead, whatever the last attempt said.
         if merchant_orders and all(
             o.get("status") == "expired" for o in merchant_orders
         ):
