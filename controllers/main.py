@@ -216,7 +216,7 @@ class MercadoPagoQrController(http.Controller):
         query = httprequest.args.to_dict()
         headers = httprequest.headers
         try:
-            event = parse_notification(query, headers, body)
+            event = parse_notification(query, body)
         except UnsupportedNotification as error:
             _logger.info("Mercado Pago notification ignored: %s", error)
             return _answer(200, "ignored")

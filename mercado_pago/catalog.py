@@ -1,11 +1,9 @@
 """Account, stores (sucursales) and cashboxes (cajas, ``/pos``).
 
 Creating a store or a cashbox is not idempotent at Mercado Pago (no idempotency key),
-so a create is never retried blindly: ``create_store_or_find`` and
-``create_pos_or_find`` look the resource up by its ``external_id`` first, create it
-only when absent, and look it up again when the create's outcome is unknown or MP
-says it already exists. That is how a resource created remotely but not saved
-locally is found again on the next try instead of being duplicated.
+so ``create_store_or_find`` and ``create_pos_or_find`` look the resource up by its
+``external_id`` first, and again when the create's outcome is unknown or MP says it
+already exists: one created remotely but not saved locally is found, not duplicated.
 """
 
 # English messages: this is not Odoo's ValidationError, which pylint-odoo assumes.
@@ -157,13 +155,9 @@ class CatalogClient:
     def __init__(self, session):
         self.session = session
 
-    # -- account --------------------------------------------------------------
-
     def users_me(self):
         """The account behind the token: ``id`` is the user_id of store/order paths."""
         return self.session.request("GET", "/users/me")
-
-    # -- stores ---------------------------------------------------------------
 
     def create_store(self, user_id, payload):
         return self.session.request(
@@ -198,8 +192,6 @@ class CatalogClient:
             lambda: self.find_store_by_external_id(user_id, external_id),
             lambda: self.create_store(user_id, payload),
         )
-
-    # -- cashboxes (POS) ------------------------------------------------------
 
     def create_pos(self, payload):
         return self.session.request("POST", "/pos", json=payload)

@@ -56,8 +56,8 @@ def _segment(value):
     return quote(str(value), safe="")
 
 
-def _text(value, limit=TEXT_MAX):
-    return " ".join(str(value or "").split())[:limit]
+def _text(value):
+    return " ".join(str(value or "").split())[:TEXT_MAX]
 
 
 def _payment_key(payment):
@@ -86,15 +86,11 @@ class InstoreV2Client:
         self.payments = PaymentsClient(session)
         self._clock = clock
 
-    # -- paths ----------------------------------------------------------------
-
     def _pos_path(self, external_pos_id, external_store_id=None):
         base = f"/instore/qr/seller/collectors/{self.user_id}"
         if external_store_id:
             base += f"/stores/{_segment(external_store_id)}"
         return f"{base}/pos/{_segment(external_pos_id)}/orders"
-
-    # -- create ---------------------------------------------------------------
 
     def build_body(self, req):
         items = req.order_items(V2_TITLE_MAX)
@@ -152,8 +148,6 @@ class InstoreV2Client:
         )
         return _bare(req.external_reference, PENDING, currency=req.currency)
 
-    # -- read -----------------------------------------------------------------
-
     def cashbox_order(self, external_pos_id):
         """The order currently pending on the cashbox, or None."""
         check_pos_external_id(external_pos_id, field="external_pos_id")
@@ -168,9 +162,7 @@ class InstoreV2Client:
 
     def _on_cashbox(self, external_reference, external_pos_id):
         current = self.cashbox_order(external_pos_id)
-        return bool(current) and current.get("external_reference") == (
-            external_reference
-        )
+        return bool(current) and current.get("external_reference") == external_reference
 
     def get(self, ref, *, external_pos_id=None):
         """The state of the order with external_reference ``ref``.
@@ -207,9 +199,8 @@ class InstoreV2Client:
                 summaries.setdefault(str(payment["id"]), payment)
         detailed = []
         for payment_id, summary in summaries.items():
-            if str(summary.get("status")).lower() in _MONEY_STATUSES and (
-                payment_id.isdigit()
-            ):
+            money = str(summary.get("status")).lower() in _MONEY_STATUSES
+            if money and payment_id.isdigit():
                 # The merchant order's copy lacks the refund totals.
                 summary = self.payments.get_payment(payment_id) or summary
             detailed.append(summary)
@@ -262,8 +253,7 @@ class InstoreV2Client:
             # the merchant order not yet updated): not "paid" until it closes.
             return PENDING
         # An expired merchant order still lists its rejected attempts
-        # (docs/mercado-pago-api.md §6.1): the order is dead, whatever the last attempt
-        # said.
+        # (docs/mercado-pago-api.md §6.1): dead, whatever the last attempt said.
         if merchant_orders and all(
             o.get("status") == "expired" for o in merchant_orders
         ):
@@ -271,8 +261,6 @@ class InstoreV2Client:
         if statuses and statuses[-1] in _FAILED_STATUSES:
             return REJECTED
         return PENDING
-
-    # -- cancel ---------------------------------------------------------------
 
     def cancel(self, ref, idempotency_key, *, external_pos_id=None):
         """Remove our order from the cashbox, then report what really happened.
@@ -310,9 +298,7 @@ class InstoreV2Client:
             return replace(state, status=CANCELED)
         return state
 
-    # -- refund ---------------------------------------------------------------
-
-    def refund(self, ref, amount, idempotency_key, *, external_pos_id=None):
+    def refund(self, ref, amount, idempotency_key):
         """Refund the order's payment(s) through ``/v1/payments/{id}/refunds``.
 
         Payments are taken in id order so that a retry picks the same ones; each
@@ -337,34 +323,29 @@ class InstoreV2Client:
             targets = [(payments[0], amount)]
         else:
             targets = [(p, None) for p in payments if p.get("status") == "approved"]
-        refunds = [
-            self.payments.refund_payment(
-                str(payment["id"]),
-                part,
-                currency=payment.get("currency_id") or state.currency,
-                idempotency_key=_refund_key(
-                    idempotency_key, str(payment["id"]), first_id
-                ),
-            )
-            for payment, part in targets
-        ]
-        refunds = [r for r in refunds if isinstance(r, dict)]
-        if not targets:
+        if targets:
+            refunds = [
+                self.payments.refund_payment(
+                    str(payment["id"]),
+                    part,
+                    currency=payment.get("currency_id") or state.currency,
+                    idempotency_key=_refund_key(
+                        idempotency_key, str(payment["id"]), first_id
+                    ),
+                )
+                for payment, part in targets
+            ]
+        else:
             # Everything was refunded already (by an earlier try of this call):
             # report the refunds the payments carry instead of refunding again.
-            refunds = [
-                r
-                for p in payments
-                for r in p.get("refunds") or []
-                if isinstance(r, dict)
-            ]
-        total = sum_amounts(r.get("amount") for r in refunds) if refunds else amount
+            refunds = [r for p in payments for r in p.get("refunds") or []]
+        refunds = [r for r in refunds if isinstance(r, dict)]
+        if not refunds:
+            return RefundResult(refund_ids=[], amount=amount, status="approved", raw=[])
         return RefundResult(
             refund_ids=[str(r["id"]) for r in refunds if r.get("id") is not None],
-            amount=total,
-            status=refund_status(r.get("status") for r in refunds)
-            if refunds
-            else "approved",
+            amount=sum_amounts(r.get("amount") for r in refunds),
+            status=refund_status(r.get("status") for r in refunds),
             raw=refunds,
         )
 

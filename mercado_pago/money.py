@@ -62,15 +62,12 @@ def to_decimal(amount):
             "Amounts must be Decimal, int or str, not float: a float cannot hold "
             "most decimal fractions exactly."
         )
-    if isinstance(amount, Decimal):
-        value = amount
-    elif isinstance(amount, int | str):
-        try:
-            value = Decimal(amount.strip() if isinstance(amount, str) else amount)
-        except InvalidOperation:
-            raise ValueError(f"Not an amount: {amount!r}") from None
-    else:
+    if not isinstance(amount, Decimal | int | str):
         raise TypeError(f"Unsupported amount type: {type(amount).__name__}")
+    try:
+        value = Decimal(amount.strip() if isinstance(amount, str) else amount)
+    except InvalidOperation:
+        raise ValueError(f"Not an amount: {amount!r}") from None
     if not value.is_finite():
         raise ValueError(f"Not a finite amount: {amount!r}")
     return value
@@ -91,15 +88,13 @@ def quantize(amount, currency):
 
 
 def to_minor_units(amount, currency):
-    decimals = currency_decimals(currency)
-    return int(quantize(amount, currency).scaleb(decimals))
+    return int(quantize(amount, currency).scaleb(currency_decimals(currency)))
 
 
 def from_minor_units(units, currency):
     if isinstance(units, bool) or not isinstance(units, int):
         raise TypeError("Minor units must be an int.")
-    decimals = currency_decimals(currency)
-    return Decimal(units).scaleb(-decimals).quantize(Decimal(1).scaleb(-decimals))
+    return quantize(Decimal(units).scaleb(-currency_decimals(currency)), currency)
 
 
 def format_orders_amount(amount, currency):
@@ -122,12 +117,12 @@ def format_v2_amount(amount, currency):
     digits, so ``Decimal("19.99")`` is sent as ``19.99`` below 10**13.
     """
     value = quantize(amount, currency)
-    if currency_decimals(currency) == 0 or value == value.to_integral_value():
+    if value == value.to_integral_value():
         return int(value)
     return float(value)
 
 
-def parse_amount(value, currency=None):
+def parse_amount(value):
     """An MP amount (string or JSON number) as Decimal; None stays None.
 
     JSON numbers arrive as floats; ``str()`` of a float gives its shortest repr,
@@ -135,10 +130,7 @@ def parse_amount(value, currency=None):
     """
     if value is None or value == "":
         return None
-    if isinstance(value, float):
-        value = repr(value)
-    amount = to_decimal(value)
-    return quantize(amount, currency) if currency else amount
+    return to_decimal(repr(value) if isinstance(value, float) else value)
 
 
 def sum_amounts(values):
@@ -177,45 +169,39 @@ def _truncate(text, limit):
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
-def _qty_one(title, quantity, total, code, unit_measure, title_max):
-    """One unit at the line total; the real quantity goes into the title."""
+def _total(items):
+    return sum((item.total for item in items), Decimal(0))
+
+
+def _qty_one(title, quantity, total, line, title_max):
+    """One unit at the line total; the real quantity goes into the title.
+    ``line`` (an ItemLine or Item) gives the code and the unit measure."""
     if quantity != 1:
-        suffix = "" if unit_measure in ("unit", "", None) else f" {unit_measure}"
-        title = f"{quantity.normalize():f}{suffix} x {title}"
-    return Item(_truncate(title, title_max), 1, total, code, "unit")
+        measure = line.unit_measure
+        suffix = "" if measure in ("unit", "", None) else f" {measure}"
+        title = f"{Decimal(quantity).normalize():f}{suffix} x {title}"
+    return Item(_truncate(title, title_max), 1, total, line.code)
 
 
 def _to_items(lines, currency, title_max):
     items = []
     for line in lines:
         if not isinstance(line, ItemLine):
-            raise TypeError("build_items expects ItemLine objects.")
+            raise TypeError("Order items must be ItemLine objects.")
         quantity = to_decimal(line.quantity)
         unit_price = to_decimal(line.unit_price)
         line_total = quantize(quantity * unit_price, currency)
         if line_total <= 0:
             continue  # discounts and free lines are folded via the difference
         title = _truncate(line.title or "Item", title_max)
-        integral = quantity == quantity.to_integral_value() and quantity > 0
+        integral = quantity > 0 and quantity == quantity.to_integral_value()
         if integral and unit_price == quantize(unit_price, currency):
             price = quantize(unit_price, currency)
-            items.append(
-                Item(title, int(quantity), price, line.code, line.unit_measure)
-            )
+            item = Item(title, int(quantity), price, line.code, line.unit_measure)
         else:
-            items.append(
-                _qty_one(
-                    title, quantity, line_total, line.code, line.unit_measure, title_max
-                )
-            )
+            item = _qty_one(title, quantity, line_total, line, title_max)
+        items.append(item)
     return items
-
-
-def _fold(items, title, title_max):
-    if len(items) == 1:
-        return items[0]
-    total = sum((item.total for item in items), Decimal(0))
-    return Item(_truncate(title, title_max), 1, total, None, "unit")
 
 
 def _absorb(items, diff, fold_title, sale_title, title_max):
@@ -229,14 +215,7 @@ def _absorb(items, diff, fold_title, sale_title, title_max):
         item = items[index]
         new_total = item.total + diff
         if new_total > 0:
-            adjusted = _qty_one(
-                item.title,
-                Decimal(item.quantity),
-                new_total,
-                item.code,
-                item.unit_measure,
-                title_max,
-            )
+            adjusted = _qty_one(item.title, item.quantity, new_total, item, title_max)
             return items[:index] + [adjusted] + items[index + 1 :]
     # A discount larger than any single item: merge the largest items until the
     # merged line can carry it; all of them merged always can (total > 0).
@@ -291,9 +270,9 @@ def build_items(
     if max_items is not None and len(items) > max_items:
         keep = max_items - 1
         title = fold_title if keep else sale_title
-        items = items[:keep] + [_fold(items[keep:], title, title_max)]
-    diff = total - sum((item.total for item in items), Decimal(0))
-    items = _absorb(items, diff, fold_title, sale_title, title_max)
-    if sum((item.total for item in items), Decimal(0)) != total:  # pragma: no cover
+        rest = Item(_truncate(title, title_max), 1, _total(items[keep:]))
+        items = items[:keep] + [rest]
+    items = _absorb(items, total - _total(items), fold_title, sale_title, title_max)
+    if _total(items) != total:  # pragma: no cover
         raise AssertionError("Item lines do not add up to the total.")
     return items

@@ -17,7 +17,6 @@ import hmac
 import json
 import re
 import time
-from collections.abc import Mapping
 from dataclasses import dataclass
 
 MAX_BODY = 256 * 1024
@@ -67,11 +66,8 @@ class NotificationEvent:
 
     @property
     def must_be_signed(self):
-        """Whether Mercado Pago signs this shape once the application has a secret.
-
-        Every webhook is signed, Orders API and legacy topics alike; IPN never is,
-        and Mercado Pago sends no IPN about an Orders API order.
-        """
+        """Whether Mercado Pago signs this shape once the application has a secret:
+        every webhook; never IPN, which it sends for no Orders API order."""
         return self.source == "webhook" or self.kind == "order"
 
 
@@ -90,7 +86,7 @@ def _query_value(query, key):
 
 def _header(headers, name):
     """A header's value, whatever the case of its (lower-case) name."""
-    items = (headers or {}).items()
+    items = dict(headers or {}).items()
     return next((value for key, value in items if str(key).lower() == name), None)
 
 
@@ -127,9 +123,8 @@ def _clean_id(value, kind):
 
 
 def _text(value):
-    """A string or integer id as trimmed text; anything else (objects, bools),
-    empty or blank text is None (the SDK validators also drop such a part of the
-    manifest, and trim the others)."""
+    """A string or integer as trimmed text, else None (as the SDK validators
+    drop such a part of the manifest)."""
     if isinstance(value, bool) or not isinstance(value, int | str):
         return None
     text = str(value).strip()
@@ -156,29 +151,27 @@ def _kind(topic):
     return kind
 
 
-def _webhook_resource(query, query_type, data, body_data):
+def _webhook_resource(query, data, body_data):
     """A webhook's kind and resource id; the query and the body must agree."""
-    kind = _kind(query_type or data.get("type"))
+    query_type = _query_value(query, "type")
+    body_type = data.get("type")
+    kind = _kind(query_type or body_type)
     if kind is None:
         raise MalformedNotification("no topic or type")
-    body_type = data.get("type")
     if query_type and body_type and _kind(body_type) != kind:
         raise MalformedNotification("query and body types differ")
     query_id = _query_value(query, "data.id")
     body_id = body_data.get("id")
-    if data.get("type") == "topic_merchant_order_wh" and body_id is None:
+    if body_type == "topic_merchant_order_wh" and body_id is None:
         body_id = data.get("id")  # the merchant order id is top-level here
     if query_id and body_id is not None and str(body_id).lower() != query_id.lower():
         raise MalformedNotification("query and body ids differ")
     return kind, query_id or body_id
 
 
-def parse_notification(query, headers, body):
-    """One ``NotificationEvent`` from a request's query and raw body (the
-    headers matter only to ``verify_event``)."""
-    query = query or {}
+def parse_notification(query, body):
+    """One ``NotificationEvent`` from a request's query and raw body."""
     query_topic = _query_value(query, "topic")
-    query_type = _query_value(query, "type")
     try:
         data = _body_json(body)
     except MalformedNotification:
@@ -197,7 +190,7 @@ def parse_notification(query, headers, body):
         resource = _resource_from_url(data["resource"])
     else:
         source = "webhook"
-        kind, resource = _webhook_resource(query, query_type, data, body_data)
+        kind, resource = _webhook_resource(query, data, body_data)
     resource = _clean_id(resource, kind)
     version = _version(body_data.get("version")) if kind == "order" else None
     return NotificationEvent(
@@ -209,10 +202,7 @@ def parse_notification(query, headers, body):
 
 
 def signature_data_id(query):
-    """The id that MP signs: query ``data.id``, else ``id``; as sent.
-
-    ``build_manifest`` trims it, as the official SDKs do.
-    """
+    """The id that MP signs: query ``data.id``, else ``id``; as sent."""
     value = _first(query.get("data.id")) if query else None
     if value in (None, "") and query:
         value = _first(query.get("id"))
@@ -222,26 +212,23 @@ def signature_data_id(query):
 def build_manifest(data_id, x_request_id, ts, *, lowercase_id=False):
     """``id:<data.id>;request-id:<x-request-id>;ts:<ts>;`` without the absent parts.
 
-    data.id goes in as received, as every official SDK validator does
-    (sdk-python ``mercadopago/webhook/validator.py``: "included in the manifest
-    exactly as received"); ``lowercase_id=True`` gives the form of Mercado Pago's
-    Webhooks page ("data.id ... em letra minúscula"). ``manifests`` gives both.
+    data.id goes in as received (sdk-python ``mercadopago/webhook/validator.py``:
+    "included in the manifest exactly as received"), or lowercased as Mercado
+    Pago's Webhooks page asks ("data.id ... em letra minúscula").
     """
     data_id = _text(data_id)
     if data_id is not None and lowercase_id:
         data_id = data_id.lower()
-    ts = None if ts in (None, "") else ts
-    parts = (("id", data_id), ("request-id", _text(x_request_id)), ("ts", ts))
+    parts = (("id", data_id), ("request-id", _text(x_request_id)), ("ts", _text(ts)))
     return "".join(f"{key}:{value};" for key, value in parts if value is not None)
 
 
 def manifests(data_id, x_request_id, ts):
     """The manifests a valid v1 may sign: data.id as received, then lowercased.
 
-    The sources disagree: the SDKs sign the id as received (their PRs of
-    2026-06-17: "MercadoPago signs webhook notifications using the original
-    casing of data.id"), the Webhooks page asks for it in lowercase. Either is
-    accepted; they are one manifest when the id has no capital letter.
+    The sources disagree: the SDKs' PRs of 2026-06-17 say "MercadoPago signs
+    webhook notifications using the original casing of data.id", the Webhooks
+    page asks for lowercase. Either is accepted.
     """
     as_received = build_manifest(data_id, x_request_id, ts)
     lowered = build_manifest(data_id, x_request_id, ts, lowercase_id=True)
@@ -249,13 +236,8 @@ def manifests(data_id, x_request_id, ts):
 
 
 def _parse_signature(x_signature):
-    """``(ts, v1)`` from ``ts=<digits>,v1=<hex>``, parsed as the official SDKs do.
-
-    Parts are split on ",", then on the first "="; keys are trimmed and
-    lowercased; parts without "=" or with an empty key or value, and unknown
-    keys (v2, anything else), are ignored. ``ts`` must be digits and ``v1``
-    present, else the header is "malformed".
-    """
+    """``(ts, v1)`` from ``ts=<digits>,v1=<hex>``, parsed as the official SDKs do:
+    unknown keys (v2...) and parts without a key or value are ignored."""
     found = {}
     for part in str(x_signature).split(","):
         key, sep, value = part.partition("=")
@@ -277,13 +259,9 @@ def verify_signature(
     now=None,
     tolerance_seconds=DEFAULT_TOLERANCE,
 ):
-    """Raise ``InvalidSignature`` unless the header is MP's HMAC of the manifest.
-
-    v1 must be the HMAC-SHA256 of the manifest with data.id as received or
-    lowercased (see ``manifests``), each compared in constant time.
-    ``ts`` may be in seconds or milliseconds (MP's docs and SDKs disagree):
-    values above 10**12 are milliseconds. ``tolerance_seconds=None`` skips the
-    age check.
+    """Raise ``InvalidSignature`` unless v1 is the HMAC-SHA256 of one of
+    ``manifests``. ``ts`` may be in seconds or milliseconds (MP's docs and SDKs
+    disagree); ``tolerance_seconds=None`` skips the age check.
     """
     if not secret:
         raise ValueError("The webhook secret is not configured.")
@@ -312,23 +290,19 @@ def verify_signature(
 def verify_event(
     event, query, headers, secret, *, now=None, tolerance_seconds=DEFAULT_TOLERANCE
 ):
-    """Raise ``InvalidSignature`` unless the request's ``x-signature`` is
-    Mercado Pago's HMAC of its manifest, and ``event`` is about the id signed.
-
-    The manifest covers the query's ``data.id``, never the body: an event whose
-    resource (taken from the body, or from another query key) is not that id is
-    not signed for it and raises ``InvalidSignature("other id")``.
+    """``verify_signature`` of the request, and ``event`` must be about the id
+    signed: the manifest covers the query's ``data.id``, never the body, so an
+    event about another resource raises ``InvalidSignature("other id")``.
     """
-    if not isinstance(headers, Mapping) and headers is not None:
-        headers = dict(headers)
+    data_id = signature_data_id(query)
     verify_signature(
         _header(headers, "x-signature"),
         _header(headers, "x-request-id"),
-        signature_data_id(query),
+        data_id,
         secret,
         now=now,
         tolerance_seconds=tolerance_seconds,
     )
-    signed_id = _text(signature_data_id(query))
+    signed_id = _text(data_id)
     if signed_id is None or signed_id.lower() != str(event.resource_id or "").lower():
         raise InvalidSignature("other id")

@@ -78,13 +78,10 @@ class QrOrderRequest:
                 f"The expiry must be between {MIN_EXPIRY} seconds and 3600 hours.",
                 field="expiration_time",
             )
-        for item in self.items:
-            if not isinstance(item, ItemLine):
-                raise TypeError("QrOrderRequest.items takes ItemLine objects.")
-        return self
 
     def order_items(self, title_max, max_items=None):
-        """The validated order's items, as one API takes them (money.build_items)."""
+        """The validated order's items, as one API takes them (money.build_items,
+        which also refuses items that are not ItemLine objects)."""
         self.validate()
         return build_items(
             self.items,

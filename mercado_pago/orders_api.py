@@ -84,7 +84,6 @@ def state_from_order(body):
     """A QrOrderState out of an Orders API order object."""
     if not isinstance(body, dict):
         return QrOrderState(order_id=None, status=UNKNOWN, raw={})
-    currency = body.get("currency")
     payments = _transactions(body, "payments")
     refunds = _transactions(body, "refunds")
     raw_status = body.get("status")
@@ -110,8 +109,7 @@ def state_from_order(body):
         status = PARTIALLY_REFUNDED
     elif status == PAID and paid_amount is not None and refunded >= paid_amount > 0:
         status = REFUNDED
-    chosen = (live or payments)[:1]
-    operation = _operation_number(chosen[0]) if chosen else None
+    operation = _operation_number((live or payments)[0]) if payments else None
     type_response = body.get("type_response")
     qr_data = type_response.get("qr_data") if isinstance(type_response, dict) else None
     return QrOrderState(
@@ -120,7 +118,7 @@ def state_from_order(body):
         raw_status=raw_status,
         status_detail=detail,
         paid_amount=paid_amount,
-        currency=currency,
+        currency=body.get("currency"),
         payment_ids=[str(p["id"]) for p in payments if p.get("id")],
         operation_number=str(operation) if operation is not None else None,
         refunded_amount=refunded,
@@ -130,16 +128,11 @@ def state_from_order(body):
     )
 
 
-def _order_id(order_id):
-    return check_resource_id(order_id, "order_id")
-
-
 class OrdersApiClient:
     """QR orders on the Orders API: create, get, cancel, refund."""
 
-    def __init__(self, session, user_id=None):
+    def __init__(self, session, user_id=None):  # user_id: InstoreV2Client's signature
         self.session = session
-        self.user_id = user_id
 
     def build_body(self, req):
         items = req.order_items(ORDERS_TITLE_MAX, MAX_ITEMS)
@@ -190,8 +183,8 @@ class OrdersApiClient:
         return state_from_order(answer)
 
     def get(self, ref, *, external_pos_id=None):
-        answer = self.session.request("GET", f"/v1/orders/{_order_id(ref)}")
-        return state_from_order(answer)
+        order_id = check_resource_id(ref, "order_id")
+        return state_from_order(self.session.request("GET", f"/v1/orders/{order_id}"))
 
     def cancel(self, ref, idempotency_key, *, external_pos_id=None):
         """Cancel a created order; if it moved on (paid, expired), say so.
@@ -203,7 +196,7 @@ class OrdersApiClient:
         before the cancel is seen as paid.
         """
         check_idempotency_key(idempotency_key)
-        order_id = _order_id(ref)
+        order_id = check_resource_id(ref, "order_id")
         try:
             answer = self.session.request(
                 "POST",
@@ -228,7 +221,7 @@ class OrdersApiClient:
         refund, while a local check would then see the balance already used.
         """
         check_idempotency_key(idempotency_key)
-        order_id = _order_id(ref)
+        order_id = check_resource_id(ref, "order_id")
         body = None
         if amount is not None:
             amount = positive(amount, "amount", "refund amount")
@@ -263,9 +256,8 @@ class OrdersApiClient:
     def refund_status(self, ref, refund_ids, *, external_pos_id=None):
         """What became of refunds answered "pending": "approved", "pending" or
         "rejected", read from the order's transactions.refunds."""
-        answer = self.session.request("GET", f"/v1/orders/{_order_id(ref)}")
         wanted = {str(i) for i in refund_ids}
-        refunds = _transactions(answer, "refunds")
+        refunds = _transactions(self.get(ref).raw, "refunds")
         return refund_status(
             r.get("status") for r in refunds if str(r.get("id")) in wanted
         )

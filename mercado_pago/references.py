@@ -62,12 +62,12 @@ def make_external_reference(*parts):
     return reference
 
 
-def _fits(value, limit, pattern=_REFERENCE_RE):
-    """A string of 1 to `limit` characters that `pattern` matches whole."""
+def _fits(value, limit):
+    """A string of 1 to `limit` letters, digits, "_" or "-"."""
     return (
         isinstance(value, str)
         and 1 <= len(value) <= limit
-        and bool(pattern.fullmatch(value))
+        and bool(_REFERENCE_RE.fullmatch(value))
     )
 
 
@@ -108,7 +108,8 @@ def _make_alnum_id(prefix_seed, kind, number, limit):
     return value
 
 
-def _check_alnum(value, limit, field, code, what):
+def _check_alnum(value, limit, field, what):
+    code = "INVALID_EXTERNAL_ID"
     if not isinstance(value, str) or not value:
         raise ValidationError(f"The {what} is required.", field=field, code=code)
     if not _ALNUM_RE.fullmatch(value):
@@ -128,22 +129,14 @@ def _check_alnum(value, limit, field, code, what):
 
 
 def check_pos_external_id(value, field="external_id"):
-    return _check_alnum(
-        value, POS_EXTERNAL_ID_MAX, field, "INVALID_EXTERNAL_ID", "cashbox external id"
-    )
+    return _check_alnum(value, POS_EXTERNAL_ID_MAX, field, "cashbox external id")
 
 
 def check_store_external_id(value, field="external_id", *, strict=True):
     """Ids we create are letters and digits only (MP's store charset is unconfirmed);
     ``strict=False`` also accepts "_" and "-" for stores created elsewhere."""
     if strict:
-        return _check_alnum(
-            value,
-            STORE_EXTERNAL_ID_MAX,
-            field,
-            "INVALID_EXTERNAL_ID",
-            "store external id",
-        )
+        return _check_alnum(value, STORE_EXTERNAL_ID_MAX, field, "store external id")
     if not _fits(value, STORE_EXTERNAL_ID_MAX):
         raise ValidationError(
             "The store external id must be 1 to 60 letters, digits, '_' or '-'.",

@@ -1,9 +1,7 @@
-"""A payment attempt's states and the decision at the heart of the addon.
-
-Given an attempt's state and its order as Mercado Pago now reports it, what is
-the next state? `decide` answers, and `check` refuses any move the table below
-does not name. Plain Python, so that it is tested without Odoo
-(tests_pure/test_transitions.py); the attempt model applies the answer.
+"""A payment attempt's states, the moves between them, and `decide`: the next
+state, given the attempt's order as Mercado Pago now reports it. Plain Python,
+tested without Odoo (tests_pure/test_transitions.py); the attempt model applies
+the answer.
 """
 
 from dataclasses import dataclass

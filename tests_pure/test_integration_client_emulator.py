@@ -990,7 +990,7 @@ def test_orders_api_webhook_parses_and_verifies(emu, ts_unit):
     [note] = emu.sink.wait(1, type="order")
     query, headers, body = delivered(note)
 
-    event = parse_notification(query, headers, body)
+    event = parse_notification(query, body)
     assert event.kind == "order" and event.source == "webhook"
     assert event.resource_id == state.order_id
     assert event.version == 2
@@ -1032,7 +1032,7 @@ def test_orders_api_webhooks_for_each_event(emu):
     for note in notes:
         query, headers, body = delivered(note)
         verify_request(query, headers, secret)
-        event = parse_notification(query, headers, body)
+        event = parse_notification(query, body)
         events.append((event.resource_id, note["body"]["action"]))
     assert events == [
         (first.order_id, "order.expired"),
@@ -1049,7 +1049,7 @@ def test_orders_api_rejection_webhook(emu):
     [note] = emu.sink.wait(1, type="order")
     query, headers, body = delivered(note)
     verify_request(query, headers, shop.account["webhook_secret"])
-    event = parse_notification(query, headers, body)
+    event = parse_notification(query, body)
     assert (event.resource_id, note["body"]["action"]) == (
         state.order_id,
         "order.action_required",
@@ -1068,7 +1068,7 @@ def test_duplicate_and_bogus_notifications(emu):
     for note in notes:
         query, headers, body = delivered(note)
         verify_request(query, headers, shop.account["webhook_secret"])
-        events.append(parse_notification(query, headers, body))
+        events.append(parse_notification(query, body))
     real = [e for e in events if e.resource_id == state.order_id]
     bogus = [e for e in events if e.resource_id != state.order_id]
     assert len(real) == 2 and len({(e.kind, e.version) for e in real}) == 1
@@ -1088,7 +1088,7 @@ def test_v2_ipn_parses_and_is_unsigned(emu):
     assert set(by_topic) == {"payment", "merchant_order"}
 
     query, headers, body = delivered(by_topic["payment"])
-    event = parse_notification(query, headers, body)
+    event = parse_notification(query, body)
     assert (event.kind, event.source) == ("payment", "ipn")
     assert "x-signature" not in {h.lower() for h in headers}
     assert event.resource_id == str(paid["payment_id"])
@@ -1098,11 +1098,11 @@ def test_v2_ipn_parses_and_is_unsigned(emu):
     assert caught.value.reason == "missing"
 
     query, headers, body = delivered(by_topic["merchant_order"])
-    event = parse_notification(query, headers, body)
+    event = parse_notification(query, body)
     assert event.kind == "merchant_order"
     assert event.resource_id == str(paid["merchant_order_id"])
     # Without the query, the body's resource URL names the same object.
-    event = parse_notification({}, headers, body)
+    event = parse_notification({}, body)
     assert event.resource_id == str(paid["merchant_order_id"])
     # Re-read with our token: the merchant order is closed.
     merchant_order = shop.payments.get_merchant_order(event.resource_id)
@@ -1128,7 +1128,7 @@ def test_v2_legacy_webhooks_parse_and_verify(emu, ts_unit, route):
     assert set(by_type) == {"payment", "topic_merchant_order_wh"}
 
     query, headers, body = delivered(by_type["payment"])
-    event = parse_notification(query, headers, body)
+    event = parse_notification(query, body)
     assert (event.kind, event.source) == ("payment", "webhook")
     assert event.resource_id == str(paid["payment_id"])
     assert by_type["payment"]["body"]["action"] == "payment.created"
@@ -1146,7 +1146,7 @@ def test_v2_legacy_webhooks_parse_and_verify(emu, ts_unit, route):
         )
 
     query, headers, body = delivered(by_type["topic_merchant_order_wh"])
-    event = parse_notification(query, headers, body)
+    event = parse_notification(query, body)
     assert event.kind == "merchant_order"
     assert event.resource_id == str(paid["merchant_order_id"])
     verify_request(query, headers, secret)
@@ -1164,7 +1164,7 @@ def test_webhook_retries_are_signed_afresh(emu):
     for note in notes:
         query, headers, body = delivered(note)
         verify_request(query, headers, shop.account["webhook_secret"])
-        event = parse_notification(query, headers, body)
+        event = parse_notification(query, body)
         events.add((event.kind, event.resource_id, event.version))
     assert events == {("order", state.order_id, 2)}
 
@@ -1180,7 +1180,7 @@ def test_admin_sent_notification_for_a_real_order_verifies(emu):
     [note] = emu.sink.wait(1, type="order")
     query, headers, body = delivered(note)
     verify_request(query, headers, shop.account["webhook_secret"])
-    assert parse_notification(query, headers, body).resource_id == state.order_id
+    assert parse_notification(query, body).resource_id == state.order_id
 
 
 # --- 5. money ------------------------------------------------------------------------

@@ -170,7 +170,6 @@ def test_client_reads_published_notification(example):
     body = example["body"]
     event = parse_notification(
         dict(example["query"]),
-        dict(example.get("headers") or {}),
         json.dumps(body).encode(),
     )
     for field, value in example["expect"].items():
