@@ -14,10 +14,9 @@ from ..mercado_pago.money import SITES
 _logger = logging.getLogger(__name__)
 
 OFFICIAL_HOST = urlsplit(DEFAULT_BASE_URL).hostname
-# The API base URL is Mercado Pago's API over https, nothing else (it gets the
-# access token and the server fetches what it answers). Another URL (the
-# emulator on loopback) is taken only when a Settings administrator sets this
-# system parameter to 1, or while Odoo runs tests.
+# The API base URL gets the access token and the server fetches what it
+# answers, so it is Mercado Pago's https API; another URL (the emulator on
+# loopback) needs this parameter set to 1 by a Settings administrator, or tests.
 ALLOW_CUSTOM_API_URL_PARAM = "pos_mercado_pago_qr.allow_custom_api_url"
 WEBHOOK_ROUTE = "/pos_mercado_pago_qr/notify"
 # Not secret: Odoo's own Mercado Pago platform id, as core pos_mercado_pago sends it.
@@ -229,11 +228,8 @@ class MercadoPagoQrAccount(models.Model):
                 raise ValidationError(message)
 
     def _api_base_url_problem(self, url):
-        """Why `url` may not be this account's API base URL, or None.
-
-        Mercado Pago's API over https always; any other http(s) URL only when
-        the system parameter ALLOW_CUSTOM_API_URL_PARAM is set, or in tests.
-        """
+        """Why `url` may not be this account's API base URL, or None; see
+        ALLOW_CUSTOM_API_URL_PARAM."""
         try:
             parts = urlsplit(url or "")
             port = parts.port
@@ -349,7 +345,6 @@ class MercadoPagoQrAccount(models.Model):
         return self._notify(message, "success" if state == "ok" else "danger")
 
     def _notify(self, message, kind, title=None):
-        """A notification that closes the dialog; sticky unless a success."""
         return {
             "type": "ir.actions.client",
             "tag": "display_notification",

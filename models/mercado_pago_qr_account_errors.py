@@ -23,11 +23,9 @@ class MercadoPagoQrAccount(models.Model):
 
     @contextmanager
     def _mp_errors(self, what):
-        """Turn Mercado Pago errors into messages an administrator can act on.
-
-        `what` names the thing being done ("the store Centro"). Messages never
-        carry the token: the client scrubs Mercado Pago's text.
-        """
+        """Mercado Pago errors as UserError; `what` names the thing being done
+        ("the store Centro"). No message carries the token: the client scrubs
+        Mercado Pago's text."""
         try:
             yield
         except MercadoPagoError as error:

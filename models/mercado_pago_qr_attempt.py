@@ -225,12 +225,11 @@ class MercadoPagoQrAttempt(models.Model):
         return client(account._mp_session(), account.mp_user_id)
 
     def _lock(self, wait_seconds=2):
-        """Row lock for the one writer, tried again for up to `wait_seconds`;
-        False if another holder keeps it. A locked row is skipped, not waited
-        on, so no savepoint is needed around it. What this transaction read of
-        the row stays true once it is locked: under Odoo's repeatable read, a
-        row changed since the transaction began cannot be locked at all. A row
-        that references the attempt (a POS line) can be inserted meanwhile."""
+        """Row lock for the one writer; False if another holder keeps it past
+        `wait_seconds`. A locked row is skipped, not waited on, so no savepoint
+        is needed. Under Odoo's repeatable read a row changed since the
+        transaction began cannot be locked, so what was read of it stays true;
+        a row referencing it (a POS line) can still be inserted."""
         self.ensure_one()
         # Odoo's try_lock_for_update(allow_referencing=True), without its
         # "bad query" error line when the row moved since this transaction
@@ -268,10 +267,8 @@ class MercadoPagoQrAttempt(models.Model):
             )
 
     def _move(self, state, remote=None, message=None, **extra):
-        """The one method that changes an attempt's state, from every door:
-        checks the move against the transition table, records what Mercado
-        Pago reported (`remote`), flags money nobody waits for to a manager,
-        and hints the POS through the bus."""
+        """The one method that changes an attempt's state, from every door;
+        `remote` is the order as Mercado Pago reported it."""
         check(self.state, state)
         vals = {"state": state, **extra}
         if message is not None:
@@ -329,11 +326,9 @@ class MercadoPagoQrAttempt(models.Model):
         return False
 
     def _settle(self, lock_wait=2):
-        """Re-read from Mercado Pago and record the result, once, under a lock.
-
-        Returns True when the attempt moved. A caller that finds the row locked
-        or final does nothing: another door is already handling it.
-        """
+        """Re-read from Mercado Pago and record the result under a lock; True
+        when the attempt moved. A row found locked or final is left alone:
+        another door is already handling it."""
         self.ensure_one()
         if not self._lock(lock_wait):
             return False

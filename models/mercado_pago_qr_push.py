@@ -117,12 +117,9 @@ class MercadoPagoQrAttempt(models.Model):
 
     @api.model
     def _start(self, method, session, payload):
-        """Store the attempt, commit, then push the order to the cashbox.
-
-        Runs in the cursor `mp_qr_start` opens for it: the row and its
-        idempotency key are committed before Mercado Pago is called, so a crash
-        or a timeout can always be resumed with the same key.
-        """
+        """Store the attempt, commit, then push, in the cursor `mp_qr_start`
+        opens: the row and its idempotency key are committed before Mercado
+        Pago is called, so a crash or a timeout resumes with the same key."""
         config = session.config_id
         cashbox = config.mp_qr_cashbox_id
         amount_minor, line_uuid = self._checked_charge(method, config, payload)
@@ -387,11 +384,8 @@ class MercadoPagoQrAttempt(models.Model):
 
     def _cancel_remote(self, reason="cashier", reread=True):
         """Ask Mercado Pago to cancel, then trust only the re-read; returns the
-        order as Mercado Pago then reports it (None when it was not reached).
-
-        Without `reread` (the cron, which has just read the order), a failed
-        cancel leaves the attempt for the next run instead of reading again.
-        """
+        order as then reported (None if not reached). Without `reread` (the
+        cron, which has just read it), a failed cancel waits for the next run."""
         self.ensure_one()
         if self.state not in (*OPEN, "forced"):
             return

@@ -174,15 +174,12 @@ class MercadoPagoQrAttempt(models.Model):
         return problem
 
     def _read_fees(self, checked=None):
-        """Mercado Pago's fee on each paid attempt whose fee is not known yet,
-        so the net matches the deposit. Read after the payment is recorded,
-        never while a notification or a cashier waits: by the cron (`checked`
-        given), and at session close before the fees are posted.
-
-        Asked with no row held: a POS line that references the attempt, or a
-        door that moves it, never waits on Mercado Pago's answer. The cron then
-        takes the row as its batches do (SKIP LOCKED) only to write the fee,
-        and commits it; a held row's fee is read again on the next run."""
+        """Mercado Pago's fee on each paid attempt not known yet, so the net
+        matches the deposit: read by the cron (`checked` given) and at session
+        close, never while a notification or a cashier waits. Asked with no row
+        held, so no POS line or door waits on Mercado Pago; the cron then locks
+        the row (SKIP LOCKED) only to write the fee, and commits; a held row's
+        fee is read on the next run."""
         attempts = self.filtered(lambda a: a.state in MONEY and not a.fee_known)
         skipped = self._cron_skip_accounts(
             attempts.account_id, {} if checked is None else checked

@@ -1,9 +1,7 @@
-"""One row per refund of a Mercado Pago QR payment, from the POS or the backend.
-
-Like the attempt, the row and its idempotency key are committed before Mercado
-Pago is called; a retry after a lost answer reuses the key, so Mercado Pago
-returns its first refund instead of refunding twice.
-"""
+"""One row per refund of a Mercado Pago QR payment, from the POS or the backend,
+committed with its idempotency key before Mercado Pago is called: a retry after
+a lost answer reuses the key, so Mercado Pago returns its first refund instead
+of refunding twice."""
 
 import logging
 import uuid
@@ -118,17 +116,14 @@ class MercadoPagoQrRefund(models.Model):
 
     @api.model
     def _request_in_own_cursor(self, attempt, amount_minor, line=None):
-        """Refund `attempt` in a transaction of its own, which starts at the
-        attempt's row lock; returns the refund as the POS sees it.
-
-        The caller's rights were checked. Two refunds of one payment queue on
-        the lock; once the first has committed (it writes the attempt's row),
-        the second's snapshot is stale, so it looks again in a new transaction
-        and sees the first: the duplicate and limit checks never read a
-        snapshot taken before the lock. Once stored, a refund whose answer
-        cannot be recorded (the row moved during the call) is sent again with
-        its key, never asked anew: Mercado Pago would refund twice.
-        """
+        """Refund `attempt` in a transaction of its own that starts at the
+        attempt's row lock; the caller's rights were checked. Two refunds of one
+        payment queue on the lock: once the first commits (it writes the
+        attempt's row), the second, its snapshot stale, looks again in a new
+        transaction, so the duplicate and limit checks never read a snapshot
+        older than the lock. A stored refund whose answer cannot be recorded
+        (the row moved) is sent again with its key, never asked anew: Mercado
+        Pago would refund twice."""
         refund_id = None
         for _look in range(3):
             try:

@@ -45,7 +45,6 @@ class MercadoPagoQrRegisterWizard(models.TransientModel):
 
     @api.depends("attempt_id")
     def _compute_session_id(self):
-        """The attempt's own session while it is open."""
         for wizard in self:
             session = wizard.attempt_id.session_id
             wizard.session_id = (

@@ -23,7 +23,6 @@ class PosConfig(models.Model):
         return [("mp_qr_cashbox_ids", operator, value)]
 
     def _mp_qr_takes(self, method):
-        """Whether this POS takes the payment method."""
         self.ensure_one()
         return method.active and method in self.payment_method_ids
 

@@ -44,8 +44,7 @@ class PosPayment(models.Model):
         )
 
     def _mp_qr_link_refunds(self):
-        """A refund line of the POS: the server's refund record of that line,
-        of the same method and company."""
+        """Link the POS's refund lines to the server's refund of each line."""
         lines = self._mp_qr_lines(-1)
         if not lines:
             return

@@ -221,13 +221,11 @@ class PosPaymentMethod(models.Model):
         return _attempt_to_pos(_poll(attempt), with_images=True) if attempt else False
 
     def mp_qr_recover(self, order_uuids, session_id):
-        """After a reload: the latest attempt of every line of these orders.
-
-        By order, not by line: the POS saves its lines to the browser's storage
-        a moment after they change, so a reload right after Send can come back
-        without the line (or with it still "pending") while its QR order waits
-        for the customer. The POS puts such lines back from this answer.
-        """
+        """After a reload: the latest attempt of every line of these orders. By
+        order, not by line: the POS saves its lines to the browser's storage a
+        moment after they change, so a reload right after Send can lose the
+        line (or find it still "pending") while its QR order waits; the POS
+        puts such lines back from this answer."""
         session = self._mp_qr_door(session_id)
         if not isinstance(order_uuids, list):
             raise UserError(self.env._("Malformed Mercado Pago QR request."))
