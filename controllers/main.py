@@ -33,14 +33,12 @@ MAX_BODY = 64 * 1024
 
 
 def _read_body(httprequest, limit):
-    """The body, or None when it is longer than ``limit``: reads one byte more at most.
-
-    A chunked body has no Content-Length to refuse it by. The route's
-    max_content_length stops the stream there on Werkzeug 2.3+, but Werkzeug 2.2
-    (Odoo 19 on Python 3.11) applies it to forms only and ``get_data`` would read
-    it whole: the read is bounded here, on the stream of the Werkzeug request
-    that Odoo's HTTPRequest wraps and does not expose.
-    """
+    """The body, or None when longer than ``limit`` (reads one byte more at
+    most). A chunked body has no Content-Length to refuse it by; Werkzeug 2.3+
+    stops it at the route's max_content_length, but 2.2 (Odoo 19 on Python
+    3.11) does so for forms only and ``get_data`` would read it whole. So the
+    read is bounded here, on the stream of the Werkzeug request that Odoo's
+    HTTPRequest wraps and does not expose."""
     stream = httprequest._HTTPRequest__wrapped.stream
     chunks, size = [], 0
     while size <= limit:
@@ -58,10 +56,8 @@ def _answer(status, text):
     )
 
 
-# Webhook health (last notification, last verified, last failure) is written
-# at most this often per account.
+# Webhook health is written at most this often per account.
 HEALTH_SECONDS = 5
-# A notification's kind -> the webhook health column it refreshes.
 HEALTH_FIELDS = {
     "received": "last_notification_at",
     "verified": "last_verified_at",
@@ -153,13 +149,11 @@ def _attempt(account_sudo, column, value):
 
 
 def _check_signature(account_sudo, event, query, headers):
-    """None when the notification may be acted upon, else the answer.
-
-    Mercado Pago signs every webhook (Orders API and legacy topics) once the
-    application has a secret; IPN never is, and is only a reason to re-read. A
-    signature that is present is always checked, and what is acted upon is the
-    id it signs, never another one named by the body.
-    """
+    """None when the notification may be acted upon, else the answer. Mercado
+    Pago signs every webhook (Orders API and legacy topics) once the application
+    has a secret; IPN never is, and is only a reason to re-read. A signature
+    that is present is always checked, and only the id it signs is acted upon,
+    never another one named by the body."""
     secret = account_sudo.webhook_secret
     if not (headers.get("x-signature") or (secret and event.must_be_signed)):
         return None
