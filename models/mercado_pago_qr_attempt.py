@@ -267,8 +267,10 @@ class MercadoPagoQrAttempt(models.Model):
             )
 
     def _move(self, state, remote=None, message=None, **extra):
-        """The one method that changes an attempt's state, from every door;
-        `remote` is the order as Mercado Pago reported it."""
+        """The one method that changes an attempt's state, from every door: it
+        checks the move against the transition table, records what Mercado Pago
+        reported (`remote`), flags money nobody waits for to a manager, and
+        hints the POS through the bus."""
         check(self.state, state)
         vals = {"state": state, **extra}
         if message is not None:
