@@ -71,7 +71,7 @@ class MercadoPagoQrAttempt(models.Model):
     currency_id = fields.Many2one("res.currency", required=True)
     # Read with the row: the notifications' re-read needs no currency query.
     currency_code = fields.Char(
-        string="Currency code", related="currency_id.name", store=True
+        string="Currency code", related="currency_id.name", store=True, precompute=True
     )
     # Money in the currency's minor units: integers, never floats.
     amount_minor = fields.Integer(required=True)
@@ -142,20 +142,24 @@ class MercadoPagoQrAttempt(models.Model):
     fee_minor = fields.Integer(readonly=True, help="Mercado Pago's fee, minor units.")
     # False until Mercado Pago's fee was read, by the cron or at session close.
     fee_known = fields.Boolean(readonly=True, index=True)
-    refunded_minor = fields.Integer(compute="_compute_refunded_minor", store=True)
+    refunded_minor = fields.Integer(
+        compute="_compute_refunded_minor", store=True, precompute=True
+    )
     # Every refund asked and not failed. Stored: each refund writes the
     # attempt's row, on which two refunds of one payment queue.
-    refund_asked_minor = fields.Integer(compute="_compute_refunded_minor", store=True)
+    refund_asked_minor = fields.Integer(
+        compute="_compute_refunded_minor", store=True, precompute=True
+    )
     refundable_minor = fields.Integer(
         string="Left to refund (minor units)", compute="_compute_refundable_minor"
     )
     # Stored for the accountant's pivot; the minor units stay the truth. Float,
     # not Monetary: they are exact already, and a Monetary would read the
     # currency on every payment to round them (the notification intake figure).
-    gross = fields.Float(compute="_compute_money", store=True)
-    fee = fields.Float(compute="_compute_money", store=True)
-    net = fields.Float(compute="_compute_money", store=True)
-    refunded = fields.Float(compute="_compute_money", store=True)
+    gross = fields.Float(compute="_compute_money", store=True, precompute=True)
+    fee = fields.Float(compute="_compute_money", store=True, precompute=True)
+    net = fields.Float(compute="_compute_money", store=True, precompute=True)
+    refunded = fields.Float(compute="_compute_money", store=True, precompute=True)
     resolution = fields.Selection(
         [
             ("none", "Nothing to do"),

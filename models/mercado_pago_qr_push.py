@@ -142,6 +142,12 @@ class MercadoPagoQrAttempt(models.Model):
             return existing
         vals = self._attempt_vals(method, session, cashbox, payload)
         vals.update(line_uuid=line_uuid, amount_minor=amount_minor)
+        # The order's body is built first, so the row is one INSERT with it.
+        draft = self.new(vals)
+        request = draft._order_request(_clean_lines(payload.get("lines") or []))
+        # Read before the commit, which empties the cache.
+        client = draft._client()
+        vals["push_body"] = json.dumps(client.build_body(request))
         # No creation message nor follower: attempts are many and the push
         # must be fast; the chatter is for the few a manager handles. The
         # row's company is the env's, so its defaults do not read the user's.
@@ -155,10 +161,6 @@ class MercadoPagoQrAttempt(models.Model):
             .create(vals)
             .with_env(self.env)
         )
-        request = attempt._order_request(_clean_lines(payload.get("lines") or []))
-        # Read before the commit, which empties the cache.
-        client = attempt._client()
-        attempt.push_body = json.dumps(client.build_body(request))
         # Commit point: the attempt and its idempotency key exist before the call.
         self.env.cr.commit()  # pylint: disable=invalid-commit
         for other in open_attempts:

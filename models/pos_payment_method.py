@@ -41,7 +41,7 @@ def _qr_image(attempt):
 
 
 def _attempt_to_pos(attempt, with_images=False):
-    code = attempt.currency_id.name
+    code = attempt.currency_code
     result = {
         "id": attempt.id,
         "line_uuid": attempt.line_uuid,
