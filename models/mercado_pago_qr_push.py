@@ -22,7 +22,6 @@ from ..mercado_pago.errors import ValidationError as MpValidationError
 from ..mercado_pago.money import (
     SITES,
     ItemLine,
-    currency_decimals,
     from_minor_units,
     quantize,
     to_minor_units,
@@ -243,9 +242,9 @@ class MercadoPagoQrAttempt(models.Model):
             )
             if qty <= 0 or subtotal <= 0:
                 continue
-            unit = (subtotal / qty).quantize(
-                Decimal(1).scaleb(-currency_decimals(code))
-            )
+            # Not rounded here: build_items keeps a line whose unit price has
+            # more decimals at its exact total ("3 x Empanada").
+            unit = subtotal / qty
             title = names.get(int(line.get("product_id") or 0)) or self.env._("Item")
             items.append(ItemLine(title, qty, unit, code=str(line.get("product_id"))))
         cashbox = self.cashbox_id

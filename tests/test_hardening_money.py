@@ -47,6 +47,35 @@ class TestRetriesReplayTheFirstBody(MercadoPagoQrFlowCommon):
 
 
 @tagged("post_install", "-at_install")
+class TestItemsAreTheLinesTotals(MercadoPagoQrFlowCommon):
+    api_mode = "orders"
+
+    def test_a_unit_price_with_more_decimals_keeps_its_lines_total(self):
+        """Mercado Pago's items carry an integer quantity and a unit price in
+        the currency's decimals, and they add up to total_amount (Orders API
+        reference, items; docs/mercado-pago-api.md, Amounts). Three empanadas
+        for 10.00 cannot be 3 x 3.33: the line stays one item at its total, and
+        no other line's price absorbs the cent."""
+        Product = self.env["product.product"]
+        empanada = Product.create({"name": "Empanada", "taxes_id": False})
+        coffee = Product.create({"name": "Coffee", "taxes_id": False})
+        lines = [
+            {"product_id": empanada.id, "qty": "3", "price_subtotal_incl": "10.00"},
+            {"product_id": coffee.id, "qty": "1", "price_subtotal_incl": "5.00"},
+        ]
+        _attempt, result = self.start("15.00", lines=lines)
+        self.assertEqual(result["state"], "waiting")
+        items = [
+            (item["title"], int(item["quantity"]), Decimal(str(item["unit_price"])))
+            for item in self.pending()["items"]
+        ]
+        self.assertEqual(
+            items,
+            [("3 x Empanada", 1, Decimal("10.00")), ("Coffee", 1, Decimal("5.00"))],
+        )
+
+
+@tagged("post_install", "-at_install")
 class TestForceDoneIsFollowedUp(MercadoPagoQrFlowCommon):
     api_mode = "orders"
 
