@@ -204,6 +204,8 @@ class MercadoPagoQrRefund(models.Model):
             )
             return self
         except MercadoPagoError as error:
+            if not attempt._lock():
+                return self  # the cron records it: see below
             self.write(
                 {
                     "state": "failed",
@@ -213,6 +215,12 @@ class MercadoPagoQrRefund(models.Model):
                     ),
                 }
             )
+            return self
+        # The answer changes the payment's refunded amounts: recorded under
+        # its row lock, which a row that moved during the call refuses
+        # (quietly) so the caller sends the refund again with its key. A row
+        # another door keeps is left to the cron, which does the same.
+        if not attempt._lock():
             return self
         done = result.status == "approved"
         self.write(
