@@ -597,7 +597,14 @@ def settle(python, conf, odoo, emu):
         pending = odoo.call(
             "mercado.pago.qr.refund", "search_count", [["state", "=", "new"]]
         )
-        if not left and not pending:
+        # A run reads at most 500 fees: a day with more not read yet (the
+        # cron rate-limited while selling) takes another round, as in a shop.
+        fees = odoo.call(
+            "mercado.pago.qr.attempt",
+            "search_count",
+            [["state", "in", ["paid", "late", "review"]], ["fee_known", "=", False]],
+        )
+        if not left and not pending and not fees:
             return
 
 
