@@ -40,6 +40,8 @@ import devenv
 import live
 from devenv import MODULE, VAR, log
 
+from mercado_pago.transitions import MONEY
+
 DB = f"{MODULE}_chaos"  # the tier's reduced run uses its own (run(name=...))
 TILLS = 8
 FINAL = ("paid", "rejected", "expired", "cancelled", "failed", "review", "late")
@@ -463,13 +465,9 @@ def books(odoo, emu, info):
             by_order.setdefault(attempt["mp_order_id"], []).append(attempt)
     payments = [e for e in ledger["entries"] if e["kind"] == "payment"]
     refunds = [e for e in ledger["entries"] if e["kind"] == "refund"]
-    money_attempts = [a for a in attempts if a["state"] in ("paid", "late", "review")]
+    money_attempts = [a for a in attempts if a["state"] in MONEY]
     for entry in payments:
-        own = [
-            a
-            for a in by_order.get(entry["order_id"], [])
-            if a["state"] in ("paid", "late", "review")
-        ]
+        own = [a for a in by_order.get(entry["order_id"], []) if a["state"] in MONEY]
         if len(own) != 1:
             problems.append(f"payment {entry['payment_id']}: {len(own)} attempts")
             continue
@@ -602,7 +600,7 @@ def settle(python, conf, odoo, emu):
         fees = odoo.call(
             "mercado.pago.qr.attempt",
             "search_count",
-            [["state", "in", ["paid", "late", "review"]], ["fee_known", "=", False]],
+            [["state", "in", list(MONEY)], ["fee_known", "=", False]],
         )
         if not left and not pending and not fees:
             return
